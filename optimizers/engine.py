@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 import surfaces
-from . import presets, schedules
+from . import fast, presets, schedules
 from .presets import Optimizer
 
 MAX_STEPS = 1_000_000
@@ -79,7 +79,7 @@ def run(
     noise: float = 0.0,
     seed: int = 0,
     max_norm: float | None = None,
-    backend: str = "eager",
+    backend: str = "auto",
     **hyper,
 ) -> Trajectory:
     """Run `optimizer` on `surface` for `steps` updates.
@@ -88,10 +88,9 @@ def run(
     sequence (one value per trajectory; `betas` as a pair of scalars or of sequences). `noise` adds
     a seeded Gaussian of that standard deviation to every gradient (minibatch-like noise);
     `max_norm` clips each trajectory's gradient norm as `torch.nn.utils.clip_grad_norm_`.
-    `backend`: "eager" runs the update rule op by op; "compiled" runs the same code through
-    `torch.compile` in blocks of BLOCK updates (about 10 s to compile once per surface and optimizer
-    structure, then ~50× faster than eager); "auto" picks "compiled" for long runs when a C++
-    compiler is present (inductor needs one), else "eager".
+    `backend`: "eager" runs the rule as torch operations (parts.py; any device, any surface — the
+    reference); "numba" runs its scalar transcription (fast.py) compiled for the CPU, ~1000× faster
+    per update for small K; "auto" picks "numba" on the CPU for formula surfaces, else "eager".
 
     >>> t = run("bowl", "adam", steps=1000, start=(-8.0, 1.0), lr=0.1)
     >>> t.path.shape
@@ -106,7 +105,8 @@ def run(
     if max_norm is not None and not (math.isfinite(max_norm) and max_norm > 0):
         raise ValueError(f"Invalid max_norm: {max_norm!r} (expected a number > 0, or None for no clipping)")
     dev = pick_device(device)
-    backend = pick_backend(backend, steps)
+    if backend not in ("eager", "numba", "auto"):
+        raise ValueError(f"Invalid backend {backend!r}; choose 'eager', 'numba' or 'auto'")
 
     start = np.asarray(surface.start if start is None else start, dtype=float)
     if start.shape not in ((2,),) and (start.ndim != 2 or start.shape[1] != 2 or len(start) == 0):
@@ -134,14 +134,17 @@ def run(
     else:
         conv, hp, notes = presets.resolve(optimizer, convention, **hyper)
         base_lr = hp["lr"]
-        opt = presets.build(optimizer, conv, _tensorize(hp, dev, all_tensors=backend == "compiled"), notes)
+        opt = presets.build(optimizer, conv, _tensorize(hp, dev), notes)
     schedule_args = schedules.check_schedule(schedule, schedule_args or {})
     lr_np = schedules.lr_at(schedule, steps, np.asarray(base_lr, dtype=float), schedule_args)
     if _is_nonzero(opt.lr_decay):
         lr_np = lr_np / (1.0 + np.arange(steps).reshape((-1,) + (1,) * (lr_np.ndim - 1)) * np.asarray(opt.lr_decay, float))
 
-    rec = _loop(surface, opt, steps, torch.as_tensor(np.ascontiguousarray(starts), dtype=torch.float64, device=dev),
-                lr_np, dev, noise, seed, max_norm, backend)
+    if backend == "auto":
+        backend = "numba" if dev.type == "cpu" and fast.supports(surface, opt) else "eager"
+    elif backend == "numba" and (dev.type != "cpu" or not fast.supports(surface, opt)):
+        raise ValueError("backend='numba' runs formula surfaces on the CPU only; use 'eager' or 'auto'")
+    rec = _loop(surface, opt, steps, np.array(starts, dtype=np.float64), lr_np, dev, noise, seed, max_norm, backend)
     diverged = rec.pop("diverged_at")
     out = {k: v for k, v in rec.items()}
     for k in ("loss", "grad", "grad_norm", "m", "sigma", "step_size"):
@@ -162,34 +165,14 @@ def _is_nonzero(v) -> bool:
     return bool(np.any(np.asarray(v, dtype=float) != 0))
 
 
-COMPILE_AUTO_STEPS = 20_000
-
-
-def has_compiler() -> bool:
-    import shutil
-
-    return any(shutil.which(c) for c in ("g++", "c++", "clang++"))
-
-
-def pick_backend(backend: str, steps: int) -> str:
-    if backend not in ("eager", "compiled", "auto"):
-        raise ValueError(f"Invalid backend {backend!r}; choose 'eager', 'compiled' or 'auto'")
-    if backend == "auto":
-        return "compiled" if steps >= COMPILE_AUTO_STEPS and has_compiler() else "eager"
-    if backend == "compiled" and not has_compiler():
-        raise ValueError("backend='compiled' needs a C++ compiler for torch.compile; none was found (use 'eager')")
-    return backend
-
-
-def _tensorize(hp: dict, dev, all_tensors: bool = False) -> dict:
-    """Per-trajectory sequences become (K, 1) tensors (broadcast over x, y); scalars stay floats,
-    or become 0-d tensors for a compiled run (so that a new value does not recompile)."""
+def _tensorize(hp: dict, dev) -> dict:
+    """Per-trajectory sequences become (K, 1) tensors (broadcast over x, y); scalars stay floats."""
     def conv(v):
         if isinstance(v, (list, tuple, np.ndarray)):
             return torch.as_tensor(np.asarray(v, dtype=float), dtype=torch.float64, device=dev).reshape(-1, 1)
         if isinstance(v, bool):
             return v
-        return torch.tensor(float(v), dtype=torch.float64, device=dev) if all_tensors else float(v)
+        return float(v)
     out = {}
     for k, v in hp.items():
         if k == "betas":
@@ -214,9 +197,6 @@ def _blank_after(a: np.ndarray, diverged: np.ndarray, offset: int) -> np.ndarray
 
 def _value_and_grad(surface, theta):
     """(f, ∇f) at the rows of theta (K, 2), by autograd."""
-    if torch.compiler.is_compiling():
-        g, f = torch.func.grad_and_value(lambda p: surface(p).sum())(theta)
-        return surface(theta), g
     p = theta.detach().requires_grad_(True)
     with torch.enable_grad():
         f = surface(p)
@@ -254,12 +234,11 @@ def _is_nonzero_fast(v) -> bool:
     return bool(v != 0.0) if not torch.is_tensor(v) else True
 
 
-BLOCK = 16  # updates per compiled call: ~10 s to compile, then a few µs per update
+BLOCK = 1024  # eager updates per block (noise is drawn per block, the same for both backends)
 
 
-def _block(surface, opt: Optimizer, carry, n0, etas, noise, lo, hi, max_norm, lookahead: bool):
-    """len(etas) updates from `carry`; returns (carry, records). Runs eagerly, or compiled as a
-    whole (then n0 and every hyperparameter are tensors, so new values do not recompile)."""
+def _block(surface, opt: Optimizer, carry, n0: int, etas, noise, lo, hi, max_norm, lookahead: bool):
+    """len(etas) eager updates from `carry`; returns (carry, rows (B, K, 9)): path, loss, grad, m, σ."""
     theta, f, g, state, alive, diverged = carry
     rows = []
     for i in range(len(etas)):
@@ -283,62 +262,62 @@ def _block(surface, opt: Optimizer, carry, n0, etas, noise, lo, hi, max_norm, lo
         f = torch.where(alive, f_new, f)
         g = torch.where(keep, g_new, g)
         sigma = sigma if torch.is_tensor(sigma) else torch.full_like(theta, sigma)
-        # one (K, 9) row per update — path, loss, grad, m, σ — so a compiled block has one output
         rows.append(torch.cat([theta, f.unsqueeze(-1), g, m.expand_as(theta), sigma.expand_as(theta)], -1))
     return (theta, f, g, state, alive, diverged), torch.stack(rows)
 
 
-_COMPILED: dict = {}
+def _noise(noise: float, seed: int, steps: int, K: int, dev):
+    """The gradient noise, drawn per block of BLOCK updates: (B, K, 2) tensors, or Nones."""
+    if noise <= 0:
+        for _ in range(0, steps, BLOCK):
+            yield None
+        return
+    gen = torch.Generator(device=dev)
+    gen.manual_seed(int(seed))
+    for t0 in range(0, steps, BLOCK):
+        yield noise * torch.randn((min(BLOCK, steps - t0), K, 2), generator=gen, dtype=torch.float64, device=dev)
 
 
-def _compiled_block():
-    if "fn" not in _COMPILED:
-        _COMPILED["fn"] = torch.compile(_block, fullgraph=True, dynamic=False)
-    return _COMPILED["fn"]
-
-
-def _loop(surface, opt: Optimizer, steps: int, theta, lr_np: np.ndarray, dev, noise, seed, max_norm,
-          backend: str = "eager") -> dict:
-    K = theta.shape[0]
+def _loop(surface, opt: Optimizer, steps: int, starts: np.ndarray, lr_np: np.ndarray, dev, noise, seed, max_norm,
+          backend: str) -> dict:
+    K = starts.shape[0]
     (x0, x1), (y0, y1) = surface.bounds
     span = max(x1 - x0, y1 - y0)
-    lo = torch.tensor([x0, y0], dtype=torch.float64, device=dev) - DIVERGENCE_MARGIN * span
-    hi = torch.tensor([x1, y1], dtype=torch.float64, device=dev) + DIVERGENCE_MARGIN * span
-    compiled = backend == "compiled"
-    if lr_np.ndim == 1 and not compiled:
+    lo = np.array([x0, y0]) - DIVERGENCE_MARGIN * span
+    hi = np.array([x1, y1]) + DIVERGENCE_MARGIN * span
+    if backend == "numba":
+        blocks = [b for b in _noise(noise, seed, steps, K, dev)]
+        nz = torch.cat(blocks).numpy() if blocks[0] is not None else None
+        out = fast.run_fast(surface, opt, starts, np.broadcast_to(lr_np.reshape(steps, -1), (steps, K)), nz,
+                            max_norm, lo, hi)
+    else:
+        out = _eager_loop(surface, opt, steps, torch.as_tensor(starts, device=dev), lr_np, dev, noise, seed,
+                          max_norm, torch.as_tensor(lo, device=dev), torch.as_tensor(hi, device=dev))
+    sigma = out["sigma"]
+    out["grad_norm"] = np.sqrt((out["grad"] ** 2).sum(-1))
+    out["step_size"] = np.broadcast_to(lr_np.reshape(steps, -1, 1), sigma.shape) / sigma
+    return out
+
+
+def _eager_loop(surface, opt, steps, theta, lr_np, dev, noise, seed, max_norm, lo, hi) -> dict:
+    K = theta.shape[0]
+    if lr_np.ndim == 1:
         etas = lr_np.tolist()  # Python floats: the cheapest per eager step
     else:
-        etas = torch.as_tensor(lr_np.reshape(steps, -1), dtype=torch.float64, device=dev).unsqueeze(-1)  # (T, K|1, 1)
-    gen = None
-    if noise > 0:
-        gen = torch.Generator(device=dev)
-        gen.manual_seed(int(seed))
+        etas = torch.as_tensor(lr_np, dtype=torch.float64, device=dev).unsqueeze(-1)  # (T, K, 1)
     lookahead = bool(getattr(opt.momentum, "lookahead", False))
     f, g = _value_and_grad(surface, theta)
     carry = (theta, f, g, (opt.momentum.init(theta), opt.rms.init(theta)),
              torch.ones(K, dtype=torch.bool, device=dev), torch.full((K,), -1, dtype=torch.long, device=dev))
     blocks = []
-    block = BLOCK if compiled else 1024
-    fn = _compiled_block() if compiled else _block
-    clip = None if max_norm is None else (torch.tensor(float(max_norm), dtype=torch.float64, device=dev) if compiled else max_norm)
-    for t0 in range(0, steps, block):
-        b = min(block, steps - t0)
-        nz = None
-        if gen is not None:
-            nz = noise * torch.randn((b, K, 2), generator=gen, dtype=torch.float64, device=dev)
-        if compiled and b < block:  # the tail runs eagerly rather than compiling a second shape
-            fn = _block
-        n0 = torch.tensor(t0 + 1, device=dev) if fn is not _block else t0 + 1
-        carry, rows = fn(surface, opt, carry, n0, etas[t0:t0 + b], nz, lo, hi, clip, lookahead)
+    for t0, nz in zip(range(0, steps, BLOCK), _noise(noise, seed, steps, K, dev)):
+        b = min(BLOCK, steps - t0)
+        carry, rows = _block(surface, opt, carry, t0 + 1, etas[t0:t0 + b], nz, lo, hi, max_norm, lookahead)
         blocks.append(rows)
     rows = torch.cat(blocks).cpu().numpy()  # (T, K, 9)
-    th0 = theta.cpu().numpy()[None]
-    path = np.concatenate([th0, rows[..., 0:2]])
-    grad = np.concatenate([g.cpu().numpy()[None], rows[..., 3:5]])
-    sigma = rows[..., 7:9]
-    lr = lr_np.reshape(steps, -1, 1)
     return {
-        "path": path, "loss": np.concatenate([f.cpu().numpy()[None], rows[..., 2]]), "grad": grad,
-        "grad_norm": np.sqrt((grad**2).sum(-1)), "m": rows[..., 5:7], "sigma": sigma,
-        "step_size": np.broadcast_to(lr, sigma.shape) / sigma, "diverged_at": carry[5].cpu().numpy(),
+        "path": np.concatenate([theta.cpu().numpy()[None], rows[..., 0:2]]),
+        "loss": np.concatenate([f.cpu().numpy()[None], rows[..., 2]]),
+        "grad": np.concatenate([g.cpu().numpy()[None], rows[..., 3:5]]),
+        "m": rows[..., 5:7], "sigma": rows[..., 7:9], "diverged_at": carry[5].cpu().numpy(),
     }

@@ -7,6 +7,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from . import expr
+
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 Point = tuple[float, float]
 
@@ -15,20 +17,39 @@ Point = tuple[float, float]
 class Surface:
     """A loss surface f(x, y).
 
-    `formula(x, y, xp)` is written once with the array namespace `xp` (torch or numpy: both have
-    exp, log, log1p, sqrt, sin, cos, tanh, abs, minimum, maximum), so the trajectories (torch, with
-    autograd for the gradient) and the plotted grid (numpy) use the very same expression.
+    A surface is defined once, by `tree` (a formula tree, see surfaces/expr.py: the built-ins write
+    it in Python syntax, users type it) or, for surfaces that are not formulas (data sets), by
+    `formula(x, y, xp)` written with the array namespace `xp` (torch or numpy). Either way the
+    trajectories (torch, autograd for ∇f), the plotted grid (numpy) and — for trees — the fast
+    engine's compiled program all come from that one definition.
     """
 
     name: str
-    formula: Callable[[Any, Any, Any], Any]
+    formula: Callable[[Any, Any, Any], Any] | None
     bounds: Bounds                      # ((xmin, xmax), (ymin, ymax)) of the plotted view
     starts: tuple[Point, ...]           # default start first
     minima: tuple[Point, ...]           # known minima (global first); may be empty
     description: str                    # one line, for the picker
     latex: str = ""                     # the formula, for display
     log_scale: bool = True              # contour levels on a log scale (False if f can be <= 0)
+    tree: tuple | None = None           # the formula tree, when the surface is a formula
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self):
+        if self.formula is None:
+            if self.tree is None:
+                raise ValueError(f"Surface {self.name!r} needs a formula tree or a formula function")
+            tree = self.tree
+            object.__setattr__(self, "formula", lambda x, y, xp: expr.evaluate(tree, x, y, xp))
+
+    @property
+    def program(self) -> "expr.Program | None":
+        """The tree compiled for the fast engine (None for surfaces that are not formulas)."""
+        if self.tree is None:
+            return None
+        if "program" not in self.extra:
+            self.extra["program"] = expr.compile_program(self.tree)
+        return self.extra["program"]
 
     @property
     def start(self) -> Point:

@@ -1,27 +1,15 @@
-"""Surfaces built to show the lectures' claims (calibrations are checked in tests/test_surfaces.py)."""
+"""Surfaces built to show the lectures' claims (calibrations are checked in tests/test_surfaces.py).
+Each formula is written once, as a tree (surfaces/expr.py)."""
 from .base import Surface
-
-
-def _logcosh(z, xp):
-    # log(cosh z) without overflow: |z| + log1p(exp(-2|z|)) - log 2
-    a = xp.abs(z)
-    return a + xp.log1p(xp.exp(-2.0 * a)) - 0.6931471805599453
-
-
-def _sigmoid(z, xp):
-    return 0.5 * (1.0 + xp.tanh(0.5 * z))
-
-
-def _bowl(x, y, xp):
-    # Flat along x (curvature 1), steep walls along y: 100·logcosh(2y) has slope at most 200, so
-    # GD with η=1e-2 settles into a bounce y → -y at |y|≈0.96 (η·200 = 2), and curvature 400 at the
-    # floor lets η=1e-7 settle in y within 1e5 steps while x moves only 1 - e^{-0.01} ≈ 1 % of the way.
-    return 0.5 * x**2 + 100.0 * _logcosh(2.0 * y, xp)
-
+from .expr import X, Y, logcosh, sigmoid
 
 bowl = Surface(
     name="bowl",
-    formula=_bowl,
+    # Flat along x (curvature 1), steep walls along y: 100·logcosh(2y) has slope at most 200, so
+    # GD with η=1e-2 settles into a bounce y → -y at |y|≈0.96 (η·200 = 2), and curvature 400 at the
+    # floor lets η=1e-7 settle in y within 1e5 steps while x moves only 1 - e^{-0.01} ≈ 1 % of the way.
+    tree=(0.5 * X**2 + 100.0 * logcosh(2.0 * Y)).tree,
+    formula=None,
     bounds=((-10.0, 10.0), (-3.0, 3.0)),
     starts=((-8.0, 2.0), (8.0, -2.5)),
     minima=((0.0, 0.0),),
@@ -29,17 +17,12 @@ bowl = Surface(
     latex=r"f(x,y)=\tfrac12 x^2 + 100\,\log\cosh(2y)",
 )
 
-
-def _crescent(x, y, xp):
-    # A parabola-shaped valley y = 0.5x²/... whose wall steepness across the valley (in y) falls from
-    # about 20 to about 0.5 along the way from x=-3 to the minimum at x=2.
-    steep = 0.5 + 20.0 * _sigmoid(-2.0 * x, xp)
-    return 0.5 * steep * (y - 0.5 * x**2) ** 2 + 0.1 * (x - 2.0) ** 2
-
-
 crescent = Surface(
     name="crescent",
-    formula=_crescent,
+    # A parabola-shaped valley y = x²/2 whose steepness across the valley (in y) falls from about
+    # 20 to about 0.5 on the way from x=-3 to the minimum at (2, 2).
+    tree=(0.5 * (0.5 + 20.0 * sigmoid(-2.0 * X)) * (Y - 0.5 * X**2) ** 2 + 0.1 * (X - 2.0) ** 2).tree,
+    formula=None,
     bounds=((-4.0, 3.5), (-1.0, 8.0)),
     starts=((-3.0, 6.0), (-3.5, 3.0)),
     minima=((2.0, 2.0),),
@@ -47,16 +30,12 @@ crescent = Surface(
     latex=r"f=\tfrac12\,(0.5+20\,\mathrm{sigmoid}(-2x))\,(y-\tfrac12x^2)^2+0.1\,(x-2)^2",
 )
 
-
-def _saddle(x, y, xp):
-    # Along x: f' = x²(x-2) — a flat critical point at x=0 that is not a minimum (descending on both
-    # sides toward +x), then the minimum at x=2. Shifted so the minimum is 0.
-    return 0.25 * x**4 - (2.0 / 3.0) * x**3 + 4.0 / 3.0 + y**2
-
-
 saddle = Surface(
     name="saddle",
-    formula=_saddle,
+    # Along x: f' = x²(x-2) — a flat critical point at x=0 that is not a minimum (the slope keeps
+    # pointing to +x on both sides), then the minimum at x=2. Shifted so the minimum is 0.
+    tree=(0.25 * X**4 - (2.0 / 3.0) * X**3 + 4.0 / 3.0 + Y**2).tree,
+    formula=None,
     bounds=((-2.0, 3.0), (-2.0, 2.0)),
     starts=((-1.5, 1.0),),
     minima=((2.0, 0.0),),
@@ -64,15 +43,11 @@ saddle = Surface(
     latex=r"f=\tfrac14x^4-\tfrac23x^3+\tfrac43+y^2",
 )
 
-
-def _local_minimum(x, y, xp):
-    # Along x: f' = x(x-1)(x-3) — a shallow minimum at 0, a bump at 1, the deep minimum at 3.
-    return 0.25 * x**4 - (4.0 / 3.0) * x**3 + 1.5 * x**2 + 2.25 + y**2
-
-
 local_minimum = Surface(
     name="local_minimum",
-    formula=_local_minimum,
+    # Along x: f' = x(x-1)(x-3) — a shallow minimum at 0, a bump at 1, the deep minimum at 3.
+    tree=(0.25 * X**4 - (4.0 / 3.0) * X**3 + 1.5 * X**2 + 2.25 + Y**2).tree,
+    formula=None,
     bounds=((-2.0, 4.0), (-2.0, 2.0)),
     starts=((-1.5, 1.0),),
     minima=((3.0, 0.0), (0.0, 0.0)),
@@ -80,16 +55,12 @@ local_minimum = Surface(
     latex=r"f=\tfrac14x^4-\tfrac43x^3+\tfrac32x^2+\tfrac94+y^2",
 )
 
-
-def _cliff(x, y, xp):
-    # A gentle bowl whose minimum sits at the foot of a wall 50 high and 1/30 wide at x=1:
-    # the wall's slope reaches 50·30/4 = 375, so one step onto it throws the point far back.
-    return 0.5 * x**2 + 0.5 * y**2 + 50.0 * _sigmoid(30.0 * (x - 1.0), xp)
-
-
 cliff = Surface(
     name="cliff",
-    formula=_cliff,
+    # A gentle bowl whose minimum sits at the foot of a wall 50 high and 1/30 wide at x=1:
+    # the wall's slope reaches 50·30/4 = 375, so one step onto it throws the point far back.
+    tree=(0.5 * X**2 + 0.5 * Y**2 + 50.0 * sigmoid(30.0 * (X - 1.0))).tree,
+    formula=None,
     bounds=((-6.0, 3.0), (-3.0, 3.0)),
     starts=((-4.0, 1.5),),
     minima=((0.0, 0.0),),

@@ -1,0 +1,278 @@
+"""Formula trees: one definition of a surface, evaluated three ways.
+
+A tree is nested tuples — ("num", 1.5), ("var", "x"), ("neg", a), ("add"|"sub"|"mul"|"div"|"pow", a, b),
+(fn, a) for fn in UNARY, ("min"|"max", a, b) — the same format the user-formula parser
+(surfaces/formula.py) produces. Built-in surfaces write theirs in Python syntax with `X`, `Y` and
+the functions below (operators build the tree); then
+
+- `evaluate(tree, x, y, xp)` interprets it on torch tensors (autograd gives ∇f) or numpy arrays
+  (the plotted grid);
+- `compile_program(tree)` flattens it into postfix code that `value_and_grad` — a numba stack
+  machine with forward-mode derivatives — runs per point, for the fast CPU engine.
+
+Nothing here evaluates text: trees are data, interpreted by a fixed set of operations.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+UNARY = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh", "logcosh", "sigmoid")
+BINARY = ("add", "sub", "mul", "div", "pow", "min", "max")
+LOG2 = math.log(2.0)
+
+
+class E:
+    """A formula under construction: arithmetic on E (and numbers) builds a tree."""
+
+    __slots__ = ("tree",)
+
+    def __init__(self, tree):
+        self.tree = tree
+
+    @staticmethod
+    def wrap(v) -> "E":
+        return v if isinstance(v, E) else E(("num", float(v)))
+
+    def _bin(self, op, other, swap=False):
+        a, b = self.tree, E.wrap(other).tree
+        return E((op, b, a) if swap else (op, a, b))
+
+    def __add__(self, o): return self._bin("add", o)
+    def __radd__(self, o): return self._bin("add", o, True)
+    def __sub__(self, o): return self._bin("sub", o)
+    def __rsub__(self, o): return self._bin("sub", o, True)
+    def __mul__(self, o): return self._bin("mul", o)
+    def __rmul__(self, o): return self._bin("mul", o, True)
+    def __truediv__(self, o): return self._bin("div", o)
+    def __rtruediv__(self, o): return self._bin("div", o, True)
+    def __pow__(self, o): return self._bin("pow", o)
+    def __rpow__(self, o): return self._bin("pow", o, True)
+    def __neg__(self): return E(("neg", self.tree))
+
+
+X, Y = E(("var", "x")), E(("var", "y"))
+
+
+def _fn(name):
+    def f(a):
+        return E((name, E.wrap(a).tree))
+    f.__name__ = name
+    return f
+
+
+sin, cos, tan, exp, log, sqrt = (_fn(n) for n in ("sin", "cos", "tan", "exp", "log", "sqrt"))
+tanh, sinh, cosh, logcosh, sigmoid = (_fn(n) for n in ("tanh", "sinh", "cosh", "logcosh", "sigmoid"))
+
+
+# ------------------------------------------------------------------ evaluation on arrays
+def evaluate(tree, x, y, xp):
+    """f(x, y) on torch tensors or numpy arrays (`xp` is the module: torch or numpy)."""
+    op = tree[0]
+    if op == "num":
+        return tree[1]
+    if op == "var":
+        return x if tree[1] == "x" else y
+    a = evaluate(tree[1], x, y, xp)
+    if op == "neg":
+        return -a
+    if len(tree) == 3:
+        b = evaluate(tree[2], x, y, xp)
+        if op == "add":
+            return a + b
+        if op == "sub":
+            return a - b
+        if op == "mul":
+            return a * b
+        if op == "div":
+            return a / b
+        if op == "pow":
+            return a**b
+        if op in ("min", "max"):
+            a, b = _as_array(a, b, xp), _as_array(b, a, xp)
+            return xp.minimum(a, b) if op == "min" else xp.maximum(a, b)
+    if op == "abs":
+        return abs(a)
+    if op == "logcosh":  # log cosh z without overflow
+        z = abs(a)
+        return z + xp.log1p(xp.exp(-2.0 * z)) - LOG2
+    if op == "sigmoid":
+        return 0.5 * (1.0 + xp.tanh(0.5 * a))
+    if op in UNARY:
+        if isinstance(a, float):
+            a = xp.asarray(a) if xp is np else xp.tensor(a, dtype=xp.float64)
+        return getattr(xp, op)(a)
+    raise ValueError(f"unknown operation {op!r}")
+
+
+def _as_array(a, like, xp):
+    if not isinstance(a, float):
+        return a
+    if xp is np:
+        return np.asarray(a)
+    return xp.full_like(like, a) if hasattr(like, "shape") else xp.tensor(a, dtype=xp.float64)
+
+
+def to_latex(tree) -> str:
+    """A readable LaTeX rendering (fully parenthesised where precedence could mislead)."""
+    op = tree[0]
+    if op == "num":
+        v = tree[1]
+        if v == math.pi:
+            return r"\pi"
+        return f"{v:g}"
+    if op == "var":
+        return tree[1]
+    if op == "neg":
+        return "-" + _paren(tree[1], 3)
+    if op in ("add", "sub"):
+        return to_latex(tree[1]) + (" + " if op == "add" else " - ") + _paren(tree[2], 1 if op == "add" else 2)
+    if op == "mul":
+        return _paren(tree[1], 2) + r" \cdot " + _paren(tree[2], 2)
+    if op == "div":
+        return r"\frac{" + to_latex(tree[1]) + "}{" + to_latex(tree[2]) + "}"
+    if op == "pow":
+        return _paren(tree[1], 4) + "^{" + to_latex(tree[2]) + "}"
+    if op in ("min", "max"):
+        return rf"\{op}\left({to_latex(tree[1])}, {to_latex(tree[2])}\right)"
+    if op == "abs":
+        return r"\left|" + to_latex(tree[1]) + r"\right|"
+    if op == "sqrt":
+        return r"\sqrt{" + to_latex(tree[1]) + "}"
+    name = {"logcosh": r"\log\cosh", "sigmoid": r"\mathrm{sigmoid}"}.get(op, "\\" + op)
+    return name + r"\left(" + to_latex(tree[1]) + r"\right)"
+
+
+_PREC = {"add": 1, "sub": 1, "mul": 2, "div": 5, "neg": 3, "pow": 4}
+
+
+def _paren(tree, level):
+    s = to_latex(tree)
+    p = _PREC.get(tree[0], 9)
+    if tree[0] == "num" and tree[1] < 0:
+        p = 0
+    return s if p > level or (p == level and tree[0] not in ("sub", "pow")) and p != 1 else r"\left(" + s + r"\right)"
+
+
+# ------------------------------------------------------------------ the numba stack machine
+OPS = ("num", "x", "y", "neg", "add", "sub", "mul", "div", "pow", "powc") + UNARY[:-2] + ("min", "max", "logcosh", "sigmoid")
+OP = {name: i for i, name in enumerate(OPS)}
+
+
+class Program(NamedTuple):
+    code: np.ndarray    # (n,) int64 opcodes, postfix
+    consts: np.ndarray  # (n,) float64: the number for "num"/"powc", else 0
+    depth: int          # the stack depth it needs
+
+
+def compile_program(tree) -> Program:
+    code, consts = [], []
+    depth = [0, 0]
+
+    def emit(op, c=0.0, delta=0):
+        code.append(OP[op])
+        consts.append(c)
+        depth[0] += delta
+        depth[1] = max(depth[1], depth[0])
+
+    def walk(t):
+        op = t[0]
+        if op == "num":
+            emit("num", t[1], 1)
+        elif op == "var":
+            emit(t[1], 0.0, 1)
+        elif op == "pow" and t[2][0] == "num":
+            walk(t[1])
+            emit("powc", t[2][1])
+        elif len(t) == 3:
+            walk(t[1])
+            walk(t[2])
+            emit(op, 0.0, -1)
+        else:
+            walk(t[1])
+            emit(op)
+
+    walk(tree)
+    return Program(np.asarray(code, dtype=np.int64), np.asarray(consts, dtype=np.float64), depth[1])
+
+
+@numba.njit(cache=True, nogil=True)
+def value_and_grad(code, consts, x, y, sv, sx, sy):
+    """(f, ∂f/∂x, ∂f/∂y) at one point, by forward-mode differentiation over the postfix program.
+    sv, sx, sy are scratch stacks (length >= the program's depth)."""
+    top = -1
+    for i in range(code.shape[0]):
+        op = code[i]
+        if op == 0:    # num
+            top += 1
+            sv[top] = consts[i]; sx[top] = 0.0; sy[top] = 0.0
+        elif op == 1:  # x
+            top += 1
+            sv[top] = x; sx[top] = 1.0; sy[top] = 0.0
+        elif op == 2:  # y
+            top += 1
+            sv[top] = y; sx[top] = 0.0; sy[top] = 1.0
+        elif op == 3:  # neg
+            sv[top] = -sv[top]; sx[top] = -sx[top]; sy[top] = -sy[top]
+        elif op <= 8:  # binary arithmetic
+            a, ax, ay = sv[top - 1], sx[top - 1], sy[top - 1]
+            b, bx, by = sv[top], sx[top], sy[top]
+            top -= 1
+            if op == 4:
+                v, dx, dy = a + b, ax + bx, ay + by
+            elif op == 5:
+                v, dx, dy = a - b, ax - bx, ay - by
+            elif op == 6:
+                v, dx, dy = a * b, ax * b + a * bx, ay * b + a * by
+            elif op == 7:
+                v = a / b
+                dx, dy = (ax - v * bx) / b, (ay - v * by) / b
+            else:      # a ** b, b not constant: d = a^b (b' log a + b a'/a)
+                v = a**b
+                la = math.log(a) if a > 0 else 0.0
+                dx = v * (bx * la + b * ax / a) if a != 0 else 0.0
+                dy = v * (by * la + b * ay / a) if a != 0 else 0.0
+            sv[top] = v; sx[top] = dx; sy[top] = dy
+        elif op == 9:  # a ** c, c constant
+            a, c = sv[top], consts[i]
+            d = c * a ** (c - 1.0) if c != 0.0 else 0.0
+            sv[top] = a**c; sx[top] = d * sx[top]; sy[top] = d * sy[top]
+        elif op == 20 or op == 21:  # min, max (the gradient of the chosen side)
+            a, b = sv[top - 1], sv[top]
+            top -= 1
+            pick_b = (b < a) if op == 20 else (b > a)
+            if pick_b:
+                sv[top] = b; sx[top] = sx[top + 1]; sy[top] = sy[top + 1]
+        else:          # one-argument functions: v = f(a), d = f'(a)
+            a = sv[top]
+            if op == 10:
+                v, d = math.sin(a), math.cos(a)
+            elif op == 11:
+                v, d = math.cos(a), -math.sin(a)
+            elif op == 12:
+                v = math.tan(a); d = 1.0 + v * v
+            elif op == 13:
+                v = math.exp(a); d = v
+            elif op == 14:
+                v = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan); d = 1.0 / a
+            elif op == 15:
+                v = math.sqrt(a) if a >= 0 else math.nan; d = 0.5 / v
+            elif op == 16:
+                v = abs(a); d = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
+            elif op == 17:
+                v = math.tanh(a); d = 1.0 - v * v
+            elif op == 18:
+                v, d = math.sinh(a), math.cosh(a)
+            elif op == 19:
+                v, d = math.cosh(a), math.sinh(a)
+            elif op == 22:  # logcosh
+                z = abs(a)
+                v = z + math.log1p(math.exp(-2.0 * z)) - 0.6931471805599453
+                d = math.tanh(a)
+            else:           # sigmoid
+                v = 0.5 * (1.0 + math.tanh(0.5 * a)); d = v * (1.0 - v)
+            sv[top] = v; sx[top] = d * sx[top]; sy[top] = d * sy[top]
+    return sv[0], sx[0], sy[0]
