@@ -295,7 +295,9 @@ def _loop(surface, opt: Optimizer, steps: int, starts: np.ndarray, lr_np: np.nda
                           max_norm, torch.as_tensor(lo, device=dev), torch.as_tensor(hi, device=dev))
     sigma = out["sigma"]
     out["grad_norm"] = np.sqrt((out["grad"] ** 2).sum(-1))
-    out["step_size"] = np.broadcast_to(lr_np.reshape(steps, -1, 1), sigma.shape) / sigma
+    with np.errstate(divide="ignore", invalid="ignore"):  # σ = 0 (lecture forms, no ε): no step, η/σ undefined
+        step = np.broadcast_to(lr_np.reshape(steps, -1, 1), sigma.shape) / sigma
+    out["step_size"] = np.where(sigma == 0, np.nan, step)
     return out
 
 

@@ -208,5 +208,5 @@ def _kernel_py(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, 
 
 
 PARALLEL_FROM = 256  # below this, starting threads costs more than it saves
-_kernel = numba.njit(cache=True, nogil=True)(_kernel_py)
-_kernel_parallel = numba.njit(cache=True, nogil=True, parallel=True)(_kernel_py)
+_kernel = numba.njit(cache=True, nogil=True, error_model="numpy")(_kernel_py)
+_kernel_parallel = numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")(_kernel_py)

@@ -199,7 +199,7 @@ def compile_program(tree) -> Program:
     return Program(np.asarray(code, dtype=np.int64), np.asarray(consts, dtype=np.float64), depth[1])
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def value_and_grad(code, consts, x, y, sv, sx, sy):
     """(f, ∂f/∂x, ∂f/∂y) at one point, by forward-mode differentiation over the postfix program.
     sv, sx, sy are scratch stacks (length >= the program's depth)."""
