@@ -236,10 +236,19 @@ def value_and_grad(code, consts, x, y, sv, sx, sy):
                 dx = v * (bx * la + b * ax / a) if a != 0 else 0.0
                 dy = v * (by * la + b * ay / a) if a != 0 else 0.0
             sv[top] = v; sx[top] = dx; sy[top] = dy
-        elif op == 9:  # a ** c, c constant
+        elif op == 9:  # a ** c, c constant (small integer powers by multiplication, as torch does)
             a, c = sv[top], consts[i]
-            d = c * a ** (c - 1.0) if c != 0.0 else 0.0
-            sv[top] = a**c; sx[top] = d * sx[top]; sy[top] = d * sy[top]
+            if c == 2.0:
+                v, d = a * a, 2.0 * a
+            elif c == 3.0:
+                v, d = a * a * a, 3.0 * (a * a)
+            elif c == 4.0:
+                a2 = a * a
+                v, d = a2 * a2, 4.0 * (a2 * a)
+            else:
+                v = a**c
+                d = c * a ** (c - 1.0) if c != 0.0 else 0.0
+            sv[top] = v; sx[top] = d * sx[top]; sy[top] = d * sy[top]
         elif op == 20 or op == 21:  # min, max (the gradient of the chosen side)
             a, b = sv[top - 1], sv[top]
             top -= 1
