@@ -6,6 +6,7 @@
 """
 from .base import Bounds, Point, Surface
 from .classic import beale, himmelblau, rastrigin, rosenbrock
+from .formula import FormulaError
 from .lecture import bowl, cliff, crescent, local_minimum, saddle
 
 _REGISTRY: dict[str, Surface] = {

@@ -39,8 +39,7 @@ class Surface:
         if self.formula is None:
             if self.tree is None:
                 raise ValueError(f"Surface {self.name!r} needs a formula tree or a formula function")
-            tree = self.tree
-            object.__setattr__(self, "formula", lambda x, y, xp: expr.evaluate(tree, x, y, xp))
+            object.__setattr__(self, "formula", expr.TreeFormula(self.tree))
 
     @property
     def program(self) -> "expr.Program | None":
@@ -57,11 +56,13 @@ class Surface:
 
     def __call__(self, xy: torch.Tensor) -> torch.Tensor:
         """f on a tensor of shape (..., 2); returns shape (...)."""
-        return self.formula(xy[..., 0], xy[..., 1], torch)
+        f = self.formula(xy[..., 0], xy[..., 1], torch)
+        return f if torch.is_tensor(f) else f + 0.0 * xy[..., 0]  # a constant formula
 
     def numpy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return np.asarray(self.formula(np.asarray(x, float), np.asarray(y, float), np), float)
+            x, y = np.asarray(x, float), np.asarray(y, float)
+            return np.broadcast_to(np.asarray(self.formula(x, y, np), float), np.broadcast(x, y).shape).copy()
 
     def grid(self, n: int = 160) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(xs (n,), ys (n,), Z (n, n)) over the bounds; Z[i, j] = f(xs[j], ys[i])."""

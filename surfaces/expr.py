@@ -15,6 +15,7 @@ Nothing here evaluates text: trees are data, interpreted by a fixed set of opera
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numba
@@ -69,6 +70,16 @@ tanh, sinh, cosh, logcosh, sigmoid = (_fn(n) for n in ("tanh", "sinh", "cosh", "
 
 
 # ------------------------------------------------------------------ evaluation on arrays
+@dataclass(frozen=True)
+class TreeFormula:
+    """`Surface.formula(x, y, xp)` for a tree: the tree, interpreted (equal trees compare equal)."""
+
+    tree: tuple
+
+    def __call__(self, x, y, xp):
+        return evaluate(self.tree, x, y, xp)
+
+
 def evaluate(tree, x, y, xp):
     """f(x, y) on torch tensors or numpy arrays (`xp` is the module: torch or numpy)."""
     op = tree[0]
@@ -114,47 +125,6 @@ def _as_array(a, like, xp):
     if xp is np:
         return np.asarray(a)
     return xp.full_like(like, a) if hasattr(like, "shape") else xp.tensor(a, dtype=xp.float64)
-
-
-def to_latex(tree) -> str:
-    """A readable LaTeX rendering (fully parenthesised where precedence could mislead)."""
-    op = tree[0]
-    if op == "num":
-        v = tree[1]
-        if v == math.pi:
-            return r"\pi"
-        return f"{v:g}"
-    if op == "var":
-        return tree[1]
-    if op == "neg":
-        return "-" + _paren(tree[1], 3)
-    if op in ("add", "sub"):
-        return to_latex(tree[1]) + (" + " if op == "add" else " - ") + _paren(tree[2], 1 if op == "add" else 2)
-    if op == "mul":
-        return _paren(tree[1], 2) + r" \cdot " + _paren(tree[2], 2)
-    if op == "div":
-        return r"\frac{" + to_latex(tree[1]) + "}{" + to_latex(tree[2]) + "}"
-    if op == "pow":
-        return _paren(tree[1], 4) + "^{" + to_latex(tree[2]) + "}"
-    if op in ("min", "max"):
-        return rf"\{op}\left({to_latex(tree[1])}, {to_latex(tree[2])}\right)"
-    if op == "abs":
-        return r"\left|" + to_latex(tree[1]) + r"\right|"
-    if op == "sqrt":
-        return r"\sqrt{" + to_latex(tree[1]) + "}"
-    name = {"logcosh": r"\log\cosh", "sigmoid": r"\mathrm{sigmoid}"}.get(op, "\\" + op)
-    return name + r"\left(" + to_latex(tree[1]) + r"\right)"
-
-
-_PREC = {"add": 1, "sub": 1, "mul": 2, "div": 5, "neg": 3, "pow": 4}
-
-
-def _paren(tree, level):
-    s = to_latex(tree)
-    p = _PREC.get(tree[0], 9)
-    if tree[0] == "num" and tree[1] < 0:
-        p = 0
-    return s if p > level or (p == level and tree[0] not in ("sub", "pow")) and p != 1 else r"\left(" + s + r"\right)"
 
 
 # ------------------------------------------------------------------ the numba stack machine

@@ -1,0 +1,169 @@
+"""Batch size & noise: minibatches on a real (tiny) data set, time per update vs batch size,
+noisy updates escaping, and sharp vs flat minima. A thin page over optimizers.minibatch,
+optimizers.noise, optimizers.hardware and surfaces.data."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import optimizers
+from optimizers import hardware, minibatch, noise
+from surfaces import data as sdata
+from viz import batch as vb
+
+N = sdata.N_DEFAULT
+LR_DEFAULTS = {"gd": 0.02, "momentum": 0.01, "nesterov": 0.01, "adagrad": 1.0, "rmsprop": 0.1, "adam": 0.3,
+               "adamw": 0.3, "nadam": 0.3, "radam": 0.3}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def train(normalize: bool, optimizer: str, lr: float, convention: str, batch_size: int, epochs: int,
+          shuffle: bool, seed: int) -> dict:
+    s = sdata.regression(N, 0, normalize)
+    t = minibatch.run(s, optimizer, batch_size=batch_size, epochs=epochs, shuffle=shuffle, seed=seed,
+                      convention=convention, lr=lr)
+    return {"path": t.path, "loss": t.loss, "epoch_starts": t.epoch_starts, "upe": t.updates_per_epoch,
+            "diverged_at": t.diverged_at, "notes": t.notes, "first_batches": [t.batch(u).tolist() for u in range(min(3, len(t.path) - 1))]}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def escape_results(surface: str, runs: int, seed: int):
+    return noise.escape(surface, runs=runs, seed=seed)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def sharp_flat_result(batch_sizes: tuple, runs: int, seed: int):
+    return noise.sharp_vs_flat(batch_sizes, runs=runs, seed=seed)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def timing(batch_sizes: tuple, budget_s: float, _progress=None):
+    return hardware.measure(batch_sizes, budget_s=budget_s, device="auto", progress=_progress)
+
+
+st.header("Batch size & noise")
+st.write(
+    f"Training rarely computes the gradient on all the data at once. The {N} examples below are split "
+    "into batches; every batch gives one update, and one pass over all the examples is an epoch. "
+    "The map is the mean squared error of a straight-line fit y ≈ w·x + b over the two parameters (w, b).")
+
+# ------------------------------------------------------------------ controls
+c1, c2, c3, c4 = st.columns(4)
+batch_size = c1.slider("Batch size B", 1, N, 1, key="batch_size",
+                       help=f"1 = one example per update; {N} = the full batch")
+epochs = c2.slider("Epochs", 1, 50, 10, key="epochs")
+shuffle = c3.checkbox("Shuffle every epoch", True, key="shuffle",
+                      help="A new random order of the examples at the start of each epoch")
+seed = int(c4.number_input("Seed", 0, 10_000, 0, step=1, key="seed"))
+c5, c6, c7, c8 = st.columns(4)
+optimizer = c5.selectbox("Optimizer", optimizers.names(), index=0, key="optimizer")
+lr = float(c6.number_input("Learning rate η", 1e-6, 10.0, LR_DEFAULTS[optimizer], format="%.4g",
+                           key=f"lr_{optimizer}"))
+convention = c7.selectbox("Formulas", list(optimizers.CONVENTIONS), key="convention")
+normalize = c8.toggle("Standardise x", False, key="normalize",
+                      help="Replace x by (x − mean)/std: the long, tilted bowl becomes round")
+
+surface = sdata.regression(N, 0, normalize)
+try:
+    full = train(normalize, optimizer, lr, convention, N, epochs, shuffle, seed)
+    mini = train(normalize, optimizer, lr, convention, batch_size, epochs, shuffle, seed)
+except ValueError as e:
+    st.error(str(e))
+    st.stop()
+for note in full["notes"]:
+    st.info(note)
+
+left, right = st.columns(2)
+for col, r, B, title in ((left, full, N, f"Full batch (B = {N})"), (right, mini, batch_size, f"Batch size B = {batch_size}")):
+    with col:
+        st.plotly_chart(vb.loss_map(surface, [(title, r["path"])], epoch_starts=[r["epoch_starts"]],
+                                    title=title, height=380), key=f"map_{B}_{title}")
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Updates per epoch", r["upe"])
+        m2.metric("Updates in all", len(r["path"]) - 1)
+        final = r["loss"][-1]
+        m3.metric("Final training loss", "diverged" if r["diverged_at"] is not None else f"{final:.4g}")
+st.caption("Open circles mark where each epoch started. With B = 1 the path is noisy — every update "
+           "follows a different example's loss — but it makes 20 updates in the time the full batch makes one.")
+st.plotly_chart(vb.loss_curves([(f"full batch (B = {N})", np.arange(len(full["loss"])) / full["upe"], full["loss"]),
+                                (f"B = {batch_size}", np.arange(len(mini["loss"])) / mini["upe"], mini["loss"])]),
+                key="loss_curves")
+with st.expander("Which examples did the first updates use?"):
+    st.write({f"update {u + 1}": b for u, b in enumerate(mini["first_batches"])})
+    st.caption("Without shuffling the examples come in the order 0, 1, 2, … every epoch.")
+
+# ------------------------------------------------------------------ normalisation
+st.subheader("Normalisation moves the mountain")
+raw, std = sdata.regression(N, 0, False), sdata.regression(N, 0, True)
+k_raw = sdata.condition_number(sdata.regression_hessian(raw))
+k_std = sdata.condition_number(sdata.regression_hessian(std))
+st.write(
+    f"The input x lies around {raw.data['mean']:.1f} with spread {raw.data['std']:.1f}, so changing w moves "
+    "the prediction far more than changing b: the bowl is long and tilted, and one learning rate cannot "
+    f"suit both directions (condition number of the Hessian {k_raw:.0f}). Standardising x makes the bowl "
+    f"round (condition number {k_std:.3g}). Same optimizer, same η, same batches:")
+a, b = st.columns(2)
+try:
+    before = train(False, optimizer, lr, convention, batch_size, epochs, shuffle, seed)
+    after = train(True, optimizer, lr, convention, batch_size, epochs, shuffle, seed)
+except ValueError as e:
+    st.error(str(e))
+else:
+    for col, s, r, title in ((a, raw, before, "raw x"), (b, std, after, "standardised x")):
+        with col:
+            st.plotly_chart(vb.loss_map(s, [(title, r["path"])], title=title, height=340), key=f"norm_{title}")
+            st.metric(f"Final loss, {title}", "diverged" if r["diverged_at"] is not None else f"{r['loss'][-1]:.4g}")
+
+# ------------------------------------------------------------------ time vs batch size
+st.subheader("Time per update and per epoch, measured on this server")
+st.write(
+    "A small network (784 → 128 → 10) trained on 60,000 synthetic MNIST-sized examples. On parallel "
+    "hardware a bigger batch costs about as much per update until the hardware is full, so an epoch — "
+    "which needs ⌈60,000 / B⌉ updates — gets much faster with bigger batches.")
+sizes = st.multiselect("Batch sizes to time", list(hardware.BATCH_SIZES), list(hardware.BATCH_SIZES[:5]), key="timing_sizes")
+if st.button("Measure now", key="measure"):
+    if not sizes:
+        st.warning("Choose at least one batch size.")
+    else:
+        bar = st.progress(0.0, text="warming up …")
+        t = timing(tuple(sorted(sizes)), 0.3, _progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
+        bar.empty()
+        st.session_state["timing_result"] = t
+t = st.session_state.get("timing_result")
+if t is not None:
+    st.plotly_chart(vb.timing_figure(t), key="timing_fig")
+    st.dataframe(t.rows(), hide_index=True)
+    st.caption(f"Device: {t.device}. Time per update is the median of the timed updates; time per epoch "
+               "is that × updates per epoch (an estimate: a real epoch at B = 1 would take minutes).")
+
+# ------------------------------------------------------------------ escape
+st.subheader("Noisy updates escape")
+st.write(
+    "On a surface with a shallow minimum or a flat saddle, full-batch gradient descent stops there. A "
+    "minibatch gradient is the full gradient plus noise, of standard deviation σ₁·√((N − B)/(B(N − 1))) "
+    "(σ₁: one example's spread; zero for the full batch). 100 seeded runs per batch size:")
+res = [escape_results(sname, 100, seed) for sname in noise.ESCAPE]
+st.plotly_chart(vb.escape_figure(res), key="escape_fig")
+st.dataframe([{"surface": r.surface, **{f"B={b}": f"{f:.0%}" for b, f in zip(r.batch_sizes, r.fractions)}} for r in res],
+             hide_index=True)
+st.caption("Escaped = ended past " + "; ".join(f"{k}: {v['what']}" for k, v in noise.ESCAPE.items()) + ".")
+
+# ------------------------------------------------------------------ sharp vs flat
+st.subheader("Sharp and flat minima")
+st.write(
+    "A training loss with a wide basin and a narrow canyon, equally low. The testing loss is the same "
+    "curve shifted a little (training and testing data never match exactly): in the wide basin the "
+    "shift barely matters, in the canyon it costs a lot. The examples agree about the basin but not "
+    "about the canyon, so small batches get thrown out of it.")
+sf_sizes = (1, 2, 4, N)
+with st.spinner("100 runs per batch size …"):
+    sf = sharp_flat_result(sf_sizes, 100, seed)
+sfs = sdata.sharp_flat(N, seed)
+st.plotly_chart(vb.sharp_flat_figure(sfs, sf, train_fn=lambda w: sdata.train_loss_1d(sfs, w),
+                                     test_fn=lambda w: sdata.test_loss_1d(sfs, w)), key="sharp_flat_fig")
+c1, c2 = st.columns([2, 1])
+c1.plotly_chart(vb.basin_bars(sf), key="basin_bars")
+c2.dataframe([{"minimum": k, "w": f"{v['w']:.3f}", "train": f"{v['train']:.3f}", "test": f"{v['test']:.3f}",
+               "test − train": f"{v['gap']:.3f}", "curvature": f"{v['curvature']:.1f}"} for k, v in sf.summary.items()],
+             hide_index=True)
+c2.caption(f"{sf.runs} runs per batch size from the same seeded starts, {sf.updates} updates each, η = {sf.lr:g}.")

@@ -1,0 +1,133 @@
+"""Sweep: a heatmap of how every (η, second hyperparameter) pair does on a surface, all cells in
+one batched run; click a cell to open that setting in the Playground. A thin page over
+optimizers.sweep and viz.sweep."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+import optimizers
+import surfaces
+from optimizers import sweep as sw
+from ui import limits as L
+from ui import share
+from viz import sweep as vs
+
+PLAYGROUND_PAGE = "pages/playground.py"
+OPTIMIZERS = [o for o in optimizers.names() if sw.second_params(o)]
+WORK_PER_CHUNK = 600_000      # cells × steps per batched run before the grid is split for the progress bar
+
+
+def playground_lrs(lo: float, hi: float, n: int) -> tuple[float, ...]:
+    """n log-spaced rates from lo to hi, each moved to the nearest value of the Playground's η
+    slider (ui.limits.LR_GRID), repeats dropped: a clicked cell then opens with exactly its η."""
+    grid = np.asarray(L.LR_GRID)
+    want = sw.lr_grid(lo, hi, n)
+    return tuple(sorted({float(grid[np.argmin(np.abs(np.log(grid) - np.log(v)))]) for v in want}))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def run_sweep(surface: str, optimizer: str, param: str, lrs: tuple, value_range: tuple,
+              n_values: int, steps: int, convention: str, tol: float, chunk: int | None, _progress=None):
+    return sw.sweep(surface, optimizer, param=param, lrs=lrs, value_range=value_range,
+                    n_values=n_values, steps=steps, convention=convention, tol=tol, device="auto", chunk=chunk,
+                    progress=_progress)
+
+
+def playground_setup(result, i: int, j: int) -> share.Setup:
+    """The Playground setup of cell (i, j): the same surface, start, steps, optimizer and convention,
+    with that cell's η and second hyperparameter."""
+    cell = result.cell(i, j)
+    p = {"lr": cell["lr"]}
+    kw = {}
+    if result.param == "warmup_steps":
+        kw = {"schedule": "warmup", "schedule_args": (("decay", "cosine"), ("total_steps", result.steps),
+                                                      ("warmup_steps", int(cell["warmup_steps"])))}
+    else:
+        p[result.param] = float(cell[result.param])
+    opt = share.OptSpec.make(result.optimizer, **p)
+    setup = share.Setup(surface=result.surface, start=result.start, steps=result.steps, opts=(opt,),
+                        convention=result.convention, **kw)
+    return share.canonical(setup)
+
+
+st.header("Sweep: which learning rate works?")
+st.write("Every cell of the map is one run from the same start: η along the bottom (log scale), a second "
+         "hyperparameter up the side. All cells run together as one batch of trajectories.")
+
+c1, c2, c3, c4 = st.columns(4)
+surface = c1.selectbox("Surface", surfaces.names(), index=surfaces.names().index("bowl"), key="sw_surface")
+optimizer = c2.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index("adam"), key="sw_optimizer")
+params = sw.second_params(optimizer)
+param = c3.selectbox("Second hyperparameter", params, format_func=lambda k: sw.SECOND[k][0], key=f"sw_param_{optimizer}")
+convention = c4.selectbox("Formulas", list(optimizers.CONVENTIONS), key="sw_convention")
+
+c1, c2, c3, c4 = st.columns(4)
+lr_lo = c1.number_input("Lowest η", 1e-6, 100.0, 1e-3, format="%.3g", key="sw_lr_lo")
+lr_hi = c2.number_input("Highest η", 1e-6, 1000.0, 1.0, format="%.3g", key="sw_lr_hi")
+n_lr = c3.slider("η values", 2, sw.MAX_SIDE, 30, key="sw_n_lr")
+steps = int(c4.number_input("Steps per run", 1, sw.MAX_STEPS, 300, step=50, key="sw_steps"))
+
+lo_default, hi_default = sw.SECOND[param][1]
+c1, c2, c3, c4 = st.columns(4)
+if param == "warmup_steps":
+    v_lo = int(c1.number_input("Shortest warm-up", 1, sw.MAX_STEPS, 1, key="sw_w_lo"))
+    v_hi = int(c2.number_input("Longest warm-up", 1, sw.MAX_STEPS, min(hi_default, steps), key="sw_w_hi"))
+else:
+    v_lo = c1.number_input(f"Lowest {sw.SECOND[param][0]}", 0.0, 0.9999, float(lo_default), format="%.4g", key=f"sw_lo_{param}")
+    v_hi = c2.number_input(f"Highest {sw.SECOND[param][0]}", 0.0, 0.9999, float(hi_default), format="%.4g", key=f"sw_hi_{param}")
+n_values = c3.slider(f"{sw.SECOND[param][0]} values", 2, sw.MAX_SIDE, 30, key="sw_n_values")
+metric = c4.selectbox("Colour shows", sw.METRICS, key="sw_metric")
+tol = 1e-3
+if metric == "steps to tolerance":
+    tol = float(st.number_input("Tolerance on loss − f*", 1e-12, 1e6, 1e-3, format="%.3g", key="sw_tol"))
+
+try:
+    lrs = playground_lrs(float(lr_lo), float(lr_hi), n_lr)
+except ValueError as e:
+    st.error(str(e))
+    st.stop()
+cells = len(lrs) * n_values
+work = cells * steps
+chunk = None if work <= WORK_PER_CHUNK else max(1, WORK_PER_CHUNK // steps)
+bar = st.progress(0.0, text=f"{cells} runs of {steps} steps …") if chunk is not None else None
+try:
+    result = run_sweep(surface, optimizer, param, lrs, (v_lo, v_hi), n_values, steps, convention, tol, chunk,
+                       _progress=(lambda f: bar.progress(min(f, 1.0), text=f"{f:.0%} of {cells} runs")) if bar else None)
+except ValueError as e:
+    if bar is not None:
+        bar.empty()
+    st.error(str(e))
+    st.stop()
+if bar is not None:
+    bar.empty()
+
+sel_key = f"sw_sel_{surface}_{optimizer}_{param}_{len(lrs)}_{n_values}"
+label = sw.SECOND[param][0]
+event = st.plotly_chart(vs.heatmap(result, metric, label=label), key=sel_key, on_select="rerun",
+                        selection_mode="points")
+n_div = int(result.diverged.sum())
+st.caption(f"{result.cells} runs of {result.steps} steps in {result.seconds:.2f} s on {result.device}"
+           + (f" ({result.chunks} batches)" if result.chunks > 1 else "") + f"; {n_div} diverged. "
+           f"f* = {result.f_star:.4g}. η takes the values of the Playground's slider ({len(lrs)} in this range). "
+           "Click a cell to open it in the Playground.")
+
+points = (event.selection.points if event and getattr(event, "selection", None) else []) or []
+if points:
+    pt = points[0]
+    try:
+        i, j = vs.cell_of(result, pt.get("point_index", pt.get("point_number", -1)))
+    except (ValueError, TypeError):
+        st.warning("That point is not a cell of the sweep.")
+    else:
+        setup = playground_setup(result, i, j)
+        query = share.encode(setup)
+        st.session_state["sw_last_link"] = share.link(setup)
+        try:
+            st.switch_page(PLAYGROUND_PAGE, query_params=query)
+        except StreamlitAPIException:  # no Playground registered (this page run on its own): a link instead
+            cell = result.cell(i, j)
+            st.info(f"Cell η = {cell['lr']:.3g}, {label} = {cell[param]:.4g}: final loss {cell['final_loss']:.4g}"
+                    + (" (diverged)" if cell["diverged"] else ""))
+            st.markdown(f"[Open this setting in the Playground]({share.link(setup)})")

@@ -1,0 +1,52 @@
+"""AppTest of the "Batch size & noise" page, run directly (see the AppTest trap in STYLE.md)."""
+import os
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pages", "batch.py")
+
+
+@pytest.fixture(scope="module")
+def at():
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    return at
+
+
+def _metric(at, label):
+    return [m.value for m in at.metric if m.label == label]
+
+
+def test_page_runs_and_shows_updates_per_epoch(at):
+    assert not at.error
+    assert _metric(at, "Updates per epoch") == ["1", "20"]          # full batch | batch size 1
+    at.slider(key="batch_size").set_value(6).run()
+    assert not at.exception
+    assert _metric(at, "Updates per epoch") == ["1", "4"]           # ⌈20/6⌉
+    assert _metric(at, "Updates in all")[1] == str(4 * at.slider(key="epochs").value)
+
+
+def test_controls_change_the_runs_without_errors(at):
+    at.checkbox(key="shuffle").uncheck().run()
+    at.selectbox(key="optimizer").set_value("adam").run()
+    at.toggle(key="normalize").set_value(True).run()
+    at.selectbox(key="convention").set_value("lecture").run()
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) >= 7
+
+
+def test_a_diverging_rate_is_shown_as_such(at):
+    at.selectbox(key="optimizer").set_value("gd").run()
+    at.toggle(key="normalize").set_value(False).run()
+    at.number_input(key="lr_gd").set_value(5.0).run()
+    assert not at.exception
+    assert "diverged" in _metric(at, "Final training loss")
+
+
+def test_timing_runs_on_demand(at):
+    at.multiselect(key="timing_sizes").set_value([1, 10]).run()
+    at.button(key="measure").click().run()
+    assert not at.exception
+    frames = [d.value for d in at.dataframe]
+    assert any("time per update (ms)" in df.columns for df in frames)

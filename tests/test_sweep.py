@@ -1,0 +1,96 @@
+"""The hyperparameter sweep: the batched grid equals individual runs, cell by cell."""
+import numpy as np
+import pytest
+
+import optimizers
+from optimizers import sweep as sw
+from viz import sweep as vs
+
+
+def _individual(r, i, j, **fixed):
+    lr, v = float(r.lrs[j]), r.values[i].item()
+    kw = dict(fixed)
+    if r.param == "beta1":
+        kw["betas"] = (v, kw.pop("beta2", 0.999))
+    elif r.param == "warmup_steps":
+        kw.update(schedule="warmup", schedule_args={"warmup_steps": int(v), "total_steps": r.steps})
+    else:
+        kw[r.param] = v
+    return optimizers.run(r.surface, r.optimizer, steps=r.steps, start=r.start, lr=lr, convention=r.convention,
+                          backend="eager", **kw)
+
+
+CASES = [
+    ("bowl", "adam", "beta1", (1e-3, 3.0), None, "torch"),
+    ("crescent", "rmsprop", "alpha", (1e-3, 1.0), (0.5, 0.99), "lecture"),
+    ("rosenbrock", "momentum", "momentum", (1e-5, 1e-2), None, "torch"),
+    ("saddle", "gd", "warmup_steps", (1e-2, 2.0), (1, 40), "torch"),
+    ("bowl", "adam", "warmup_steps", (1e-2, 3.0), (1, 40), "torch"),
+]
+
+
+@pytest.mark.parametrize("surface,opt,param,lr_range,value_range,conv", CASES)
+def test_sweep_grid_equals_individual_runs(surface, opt, param, lr_range, value_range, conv):
+    r = sw.sweep(surface, opt, param=param, lr_range=lr_range, n_lr=7, value_range=value_range, n_values=5,
+                 steps=80, convention=conv, tol=1e-2)
+    assert r.final_loss.shape == (len(r.values), 7)
+    rng = np.random.default_rng(0)
+    cells = [(0, 0), (len(r.values) - 1, 6)] + [tuple(rng.integers([0, 0], [len(r.values), 7])) for _ in range(4)]
+    for i, j in cells:
+        t = _individual(r, i, j)
+        div = t.diverged_at is not None
+        assert r.diverged[i, j] == div
+        if div:
+            assert np.isnan(r.final_loss[i, j])
+        else:
+            np.testing.assert_allclose(r.final_loss[i, j], t.loss[-1], rtol=1e-9, atol=1e-300)
+            hit = np.nonzero(t.loss - r.f_star <= r.tol)[0]
+            want = float(hit[0]) if len(hit) else np.nan
+            np.testing.assert_equal(r.steps_to_tol[i, j], want)
+
+
+def test_chunks_give_the_same_grid_and_report_progress():
+    seen = []
+    a = sw.sweep("bowl", "adam", param="beta1", n_lr=6, n_values=4, steps=60)
+    b = sw.sweep("bowl", "adam", param="beta1", n_lr=6, n_values=4, steps=60, chunk=5, progress=seen.append)
+    np.testing.assert_array_equal(a.final_loss, b.final_loss)
+    np.testing.assert_array_equal(a.steps_to_tol, b.steps_to_tol)
+    assert b.chunks == 5 and seen[-1] == 1.0 and all(x <= y for x, y in zip(seen, seen[1:]))
+
+
+def test_diverged_cells_are_flagged_and_drawn_apart():
+    r = sw.sweep("bowl", "gd", param="warmup_steps", lr_range=(1e-3, 50.0), n_lr=8, value_range=(1, 5), n_values=3,
+                 steps=50)
+    assert r.diverged.any() and not r.diverged.all()
+    assert np.isnan(r.final_loss[r.diverged]).all() and np.isfinite(r.final_loss[~r.diverged]).all()
+    fig = vs.heatmap(r, "final loss")
+    main = fig.data[0]
+    z = np.array(main.z, dtype=float)
+    assert np.isnan(z[r.diverged]).all()
+    div_trace = [d for d in fig.data if d.type == "heatmap" and d.name == "diverged"][0]
+    dz = np.array(div_trace.z, dtype=float)
+    np.testing.assert_array_equal(~np.isnan(dz), r.diverged)
+    # the click targets are in trajectory order: point k is cell divmod(k, n_lr)
+    cells = [d for d in fig.data if d.name == "cells"][0]
+    k = 13
+    i, j = vs.cell_of(r, k)
+    assert cells.x[k] == r.lrs[j] and cells.y[k] == r.values[i]
+
+
+def test_grid_helpers_and_bad_input():
+    lrs = sw.lr_grid(1e-4, 1.0, 5)
+    np.testing.assert_allclose(np.log10(lrs), [-4, -3, -2, -1, 0])
+    np.testing.assert_array_equal(sw.value_grid("warmup_steps", 1, 3, 10, 100), [1, 2, 3])
+    assert "beta1" in sw.second_params("adam") and "beta1" not in sw.second_params("gd")
+    with pytest.raises(ValueError, match="no 'beta1'"):
+        sw.sweep("bowl", "gd", param="beta1")
+    with pytest.raises(ValueError, match="Too many cells|number of"):
+        sw.sweep("bowl", "adam", n_lr=101, n_values=100)
+    with pytest.raises(ValueError, match="lowest must be below"):
+        sw.sweep("bowl", "adam", lr_range=(1.0, 0.1))
+    with pytest.raises(ValueError, match="beta1"):
+        sw.sweep("bowl", "adam", value_range=(0.0, 1.5))
+    with pytest.raises(ValueError, match="Unknown surface"):
+        sw.sweep("nope", "adam")
+    with pytest.raises(ValueError, match="metric"):
+        vs.heatmap(sw.sweep("bowl", "adam", n_lr=2, n_values=2, steps=5), "speed")

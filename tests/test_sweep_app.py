@@ -1,0 +1,49 @@
+"""AppTest of the Sweep page, run directly (see the AppTest trap in STYLE.md). The click that opens
+the Playground is covered in Chromium (tests/e2e/test_sweep_browser.py)."""
+import os
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pages", "sweep.py")
+
+
+@pytest.fixture
+def at():
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    return at
+
+
+def test_default_sweep_shows_a_heatmap(at):
+    assert not at.error
+    assert len(at.get("plotly_chart")) == 1
+    assert any("runs of 300 steps" in c.value for c in at.caption)
+
+
+def test_every_optimizer_param_and_metric(at):
+    at.slider(key="sw_n_lr").set_value(5).run()
+    at.slider(key="sw_n_values").set_value(4).run()
+    at.number_input(key="sw_steps").set_value(50).run()
+    for opt, param in (("rmsprop", "alpha"), ("momentum", "momentum"), ("adam", "warmup_steps")):
+        at.selectbox(key="sw_optimizer").set_value(opt).run()
+        at.selectbox(key=f"sw_param_{opt}").set_value(param).run()
+        for metric in ("final loss", "steps to tolerance", "diverged"):
+            at.selectbox(key="sw_metric").set_value(metric).run()
+            assert not at.exception and not at.error, (opt, param, metric)
+    assert any("20 runs of 50 steps" in c.value for c in at.caption)
+
+
+def test_bad_ranges_give_a_message_not_a_crash(at):
+    at.number_input(key="sw_lr_lo").set_value(1.0).run()
+    at.number_input(key="sw_lr_hi").set_value(0.01).run()
+    assert not at.exception
+    assert any("lowest must be below" in e.value for e in at.error)
+
+
+def test_a_long_sweep_runs_in_chunks_with_a_progress_bar(at):
+    at.number_input(key="sw_steps").set_value(1000).run()
+    at.slider(key="sw_n_lr").set_value(40).run()
+    at.slider(key="sw_n_values").set_value(20).run()                # 800 cells × 1000 steps: split
+    assert not at.exception and not at.error
+    assert any("batches)" in c.value for c in at.caption)

@@ -1,0 +1,135 @@
+"""Figures for the "Batch size & noise" page (plotly only; no streamlit)."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+MAX_POINTS = 2000
+
+
+def _thin(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Indices 0 … n−1 thinned evenly to at most max_points (first and last kept)."""
+    if n <= max_points:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+
+
+def loss_map(surface, paths: list[tuple[str, np.ndarray]], *, title: str = "", height: int = 420,
+             epoch_starts: list[np.ndarray] | None = None, n: int = 120) -> go.Figure:
+    """Contours of a two-parameter data loss (log scale) with paths (T+1, 2) over it; dots mark the
+    point at the start of every epoch when `epoch_starts` is given (one array per path)."""
+    xs, ys, Z = surface.grid(n)
+    Zl = np.log10(np.maximum(Z, 1e-12))
+    fig = go.Figure(go.Contour(x=xs, y=ys, z=Zl, colorscale="Greys", reversescale=True, showscale=False,
+                               ncontours=18, contours=dict(coloring="heatmap", showlines=True),
+                               line=dict(width=0.5), opacity=0.55, hoverinfo="skip", name="loss"))
+    for i, (label, path) in enumerate(paths):
+        idx = _thin(len(path))
+        c = COLORS[i % len(COLORS)]
+        fig.add_trace(go.Scatter(x=path[idx, 0], y=path[idx, 1], mode="lines+markers", name=label,
+                                 line=dict(color=c, width=2), marker=dict(size=3, color=c)))
+        if epoch_starts is not None and epoch_starts[i] is not None:
+            e = np.asarray(epoch_starts[i])
+            e = e[e < len(path)]
+            fig.add_trace(go.Scatter(x=path[e, 0], y=path[e, 1], mode="markers", name=f"{label}: epoch starts",
+                                     marker=dict(size=8, color=c, symbol="circle-open", line=dict(width=2)),
+                                     showlegend=False))
+    for (mx, my) in surface.minima[:1]:
+        fig.add_trace(go.Scatter(x=[mx], y=[my], mode="markers", name="minimum",
+                                 marker=dict(symbol="x", size=12, color="gold", line=dict(width=1, color="black"))))
+    (x0, x1), (y0, y1) = surface.bounds
+    fig.update_layout(title=title, height=height, margin=dict(l=50, r=10, t=40, b=40),
+                      xaxis=dict(title="w", range=[x0, x1]), yaxis=dict(title="b", range=[y0, y1]),
+                      legend=dict(orientation="h", y=-0.18))
+    return fig
+
+
+def loss_curves(curves: list[tuple[str, np.ndarray, np.ndarray]], *, x_title: str = "epoch",
+                height: int = 300, log: bool = True) -> go.Figure:
+    """Full-data loss against x (epochs, or updates) for several runs: (label, x, loss)."""
+    fig = go.Figure()
+    for i, (label, x, y) in enumerate(curves):
+        idx = _thin(len(x))
+        fig.add_trace(go.Scatter(x=np.asarray(x)[idx], y=np.asarray(y)[idx], mode="lines", name=label,
+                                 line=dict(color=COLORS[i % len(COLORS)])))
+    fig.update_layout(height=height, margin=dict(l=50, r=10, t=30, b=40), xaxis_title=x_title,
+                      yaxis=dict(title="training loss (all examples)", type="log" if log else "linear"),
+                      legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def timing_figure(timing, height: int = 340) -> go.Figure:
+    """The lecture's two plots: time per update and time per epoch against batch size."""
+    b = np.asarray(timing.batch_sizes)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("time for one update", "time for one epoch (60,000 examples)"))
+    fig.add_trace(go.Scatter(x=b, y=1e3 * np.asarray(timing.per_update_s), mode="lines+markers", name="per update",
+                             hovertemplate="batch %{x}: %{y:.3g} ms<extra></extra>"), 1, 1)
+    fig.add_trace(go.Scatter(x=b, y=np.asarray(timing.per_epoch_s), mode="lines+markers", name="per epoch",
+                             line=dict(color=COLORS[1]),
+                             hovertemplate="batch %{x}: %{y:.3g} s<extra></extra>"), 1, 2)
+    fig.update_xaxes(type="log", title="batch size")
+    fig.update_yaxes(title_text="milliseconds", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="seconds", type="log", row=1, col=2)
+    fig.update_layout(height=height, showlegend=False, margin=dict(l=50, r=10, t=40, b=40))
+    return fig
+
+
+def escape_figure(results, height: int = 340) -> go.Figure:
+    """Fraction of runs that escaped against batch size, with ±1 standard-error bars; one line per
+    surface. The hover gives the gradient-noise scale σ_B."""
+    fig = go.Figure()
+    for i, r in enumerate(results):
+        fig.add_trace(go.Scatter(
+            x=list(r.batch_sizes), y=list(r.fractions), mode="lines+markers", name=r.surface,
+            error_y=dict(type="data", array=list(r.stderr()), visible=True),
+            customdata=np.stack([r.noise, r.escaped], 1),
+            hovertemplate="batch %{x}: %{y:.0%} escaped (%{customdata[1]:.0f} runs), noise σ_B=%{customdata[0]:.3g}<extra></extra>",
+            line=dict(color=COLORS[i % len(COLORS)])))
+    fig.update_layout(height=height, margin=dict(l=50, r=10, t=30, b=40),
+                      xaxis=dict(title="batch size B (of N = 20)", type="log", tickvals=list(results[0].batch_sizes)),
+                      yaxis=dict(title="fraction of runs that escaped", range=[-0.05, 1.05], tickformat=".0%"),
+                      legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def sharp_flat_figure(surface, result, *, train_fn, test_fn, height: int = 380) -> go.Figure:
+    """Training and testing loss along w, the two minima and the test−train gap at each, and
+    where the runs of each batch size ended (a rug of final w per batch size)."""
+    (w0, w1), _ = surface.bounds
+    w = np.linspace(w0, w1, 1200)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=w, y=train_fn(w), mode="lines", name="training loss", line=dict(color="black")))
+    fig.add_trace(go.Scatter(x=w, y=test_fn(w), mode="lines", name="testing loss (shifted)",
+                             line=dict(color=COLORS[1], dash="dash")))
+    for key, label in (("flat", "flat"), ("sharp", "sharp")):
+        m = result.summary[key]
+        fig.add_trace(go.Scatter(x=[m["w"], m["w"]], y=[m["train"], m["test"]], mode="lines+markers+text",
+                                 line=dict(color=COLORS[2] if key == "flat" else COLORS[3], width=3),
+                                 text=["", f"{label}: gap {m['gap']:.2f}"], textposition="top center",
+                                 name=f"{label} minimum: test − train = {m['gap']:.3f}"))
+    for i, B in enumerate(result.batch_sizes):
+        fw = np.asarray(result.final_w[B])
+        fig.add_trace(go.Scatter(x=fw, y=np.full_like(fw, -0.08 - 0.08 * i), mode="markers",
+                                 marker=dict(symbol="line-ns-open", size=10, color=COLORS[(i + 4) % len(COLORS)]),
+                                 name=f"where runs ended, batch {B}"))
+    fig.update_layout(height=height, margin=dict(l=50, r=10, t=30, b=40), xaxis_title="parameter w",
+                      yaxis=dict(title="loss", range=[-0.1 - 0.08 * len(result.batch_sizes), 1.8]),
+                      legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+def basin_bars(result, height: int = 300) -> go.Figure:
+    """Stacked bars: the fraction of runs that ended in the flat and in the sharp minimum, per batch size."""
+    labels = [f"batch {b}" for b in result.batch_sizes]
+    fig = go.Figure()
+    for key, color in (("flat", COLORS[2]), ("sharp", COLORS[3]), ("other", "#bbbbbb")):
+        vals = [result.fractions[b][key] for b in result.batch_sizes]
+        if key == "other" and max(vals) < 1e-9:
+            continue
+        fig.add_trace(go.Bar(x=labels, y=vals, name=f"{key} minimum" if key != "other" else "neither",
+                             marker_color=color, text=[f"{v:.0%}" for v in vals], textposition="inside"))
+    fig.update_layout(barmode="stack", height=height, margin=dict(l=50, r=10, t=30, b=40),
+                      yaxis=dict(title="fraction of runs", tickformat=".0%", range=[0, 1]))
+    return fig

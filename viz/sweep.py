@@ -1,0 +1,84 @@
+"""The sweep heatmap (plotly only; no streamlit).
+
+Diverged cells are never drawn as huge numbers: the metric's heatmap has a gap there (NaN) and a
+second heatmap paints exactly those cells in one flat colour, named "diverged" in the legend.
+Cells that never reached the tolerance get their own flat colour in the steps-to-tolerance view.
+A transparent marker sits on every cell so that a click selects it (plotly heatmaps cannot be
+selected); its point index is the cell's trajectory index k = i·n_lr + j.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+DIVERGED_COLOR = "#d62728"
+NEVER_COLOR = "#c7c7c7"
+
+
+def _flat(mask: np.ndarray, color: str, name: str, x, y) -> list:
+    z = np.where(mask, 1.0, np.nan)
+    return [go.Heatmap(x=x, y=y, z=z, colorscale=[[0, color], [1, color]], showscale=False, hoverinfo="skip",
+                       name=name, zmin=0, zmax=1),
+            go.Scatter(x=[None], y=[None], mode="markers", marker=dict(symbol="square", size=12, color=color),
+                       name=f"{name} ({int(mask.sum())} cells)", showlegend=True)]
+
+
+def heatmap(result, metric: str = "final loss", *, label: str | None = None, height: int = 520,
+            selected: tuple[int, int] | None = None) -> go.Figure:
+    """The sweep's grid as a heatmap over (η on a log axis, second hyperparameter)."""
+    x = result.lrs
+    y = result.values
+    label = label or result.param
+    div = result.diverged
+    if metric == "final loss":
+        gap = np.maximum(result.final_loss - result.f_star, 1e-300)
+        z = np.where(div, np.nan, np.log10(gap))
+        cbar = "log₁₀(final loss − f*)"
+        extra = []
+    elif metric == "steps to tolerance":
+        z = np.where(div, np.nan, result.steps_to_tol)
+        cbar = f"steps until loss − f* ≤ {result.tol:g}"
+        never = ~div & np.isnan(result.steps_to_tol)
+        extra = _flat(never, NEVER_COLOR, "never reached", x, y) if never.any() else []
+    elif metric == "diverged":
+        z = np.where(div, np.nan, 0.0)
+        cbar = None
+        extra = []
+    else:
+        raise ValueError(f"Unknown metric {metric!r}; choose 'final loss', 'steps to tolerance' or 'diverged'")
+    main = go.Heatmap(x=x, y=y, z=z, colorscale="Viridis" if cbar else [[0, "#2ca02c"], [1, "#2ca02c"]],
+                      showscale=cbar is not None, colorbar=dict(title=dict(text=cbar or "", side="right")),
+                      hovertemplate="η=%{x:.3g}, " + label + "=%{y:.4g}: %{z:.3g}<extra></extra>", name=metric)
+    data = [main] + extra
+    if div.any():
+        data += _flat(div, DIVERGED_COLOR, "diverged", x, y)
+    # click targets: one transparent marker per cell, in trajectory order k = i·n_lr + j
+    X, Y = np.meshgrid(x, y)
+    fl = result.final_loss.ravel()
+    st = result.steps_to_tol.ravel()
+    custom = np.stack([fl, st, div.ravel().astype(float)], 1)
+    data.append(go.Scatter(x=X.ravel(), y=Y.ravel(), mode="markers", name="cells", showlegend=False,
+                           marker=dict(size=max(4, int(400 / max(len(x), len(y)))), opacity=0.0, symbol="square"),
+                           customdata=custom,
+                           hovertemplate=("η=%{x:.3g}, " + label + "=%{y:.4g}<br>final loss %{customdata[0]:.3g}"
+                                          "<br>steps to tolerance %{customdata[1]:.0f}<br>diverged %{customdata[2]:.0f}"
+                                          "<extra>click to open in the Playground</extra>")))
+    if selected is not None:
+        i, j = selected
+        data.append(go.Scatter(x=[x[j]], y=[y[i]], mode="markers", name="selected", showlegend=False,
+                               hoverinfo="skip", marker=dict(symbol="square-open", size=16, color="white",
+                                                             line=dict(width=2))))
+    fig = go.Figure(data)
+    fig.update_layout(height=height, margin=dict(l=60, r=10, t=30, b=50), clickmode="event+select",
+                      xaxis=dict(title="learning rate η", type="log"), yaxis=dict(title=label),
+                      legend=dict(orientation="h", y=-0.15), dragmode=False)
+    return fig
+
+
+def cell_of(result, point_index: int) -> tuple[int, int]:
+    """(i, j) of the cell whose click-target marker has this point index."""
+    J = len(result.lrs)
+    k = int(point_index)
+    if not 0 <= k < result.final_loss.size:
+        raise ValueError(f"No cell {k} in a {result.final_loss.shape} sweep")
+    return divmod(k, J)
