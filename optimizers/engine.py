@@ -80,6 +80,7 @@ def run(
     seed: int = 0,
     max_norm: float | None = None,
     backend: str = "auto",
+    record: str = "all",
     **hyper,
 ) -> Trajectory:
     """Run `optimizer` on `surface` for `steps` updates.
@@ -91,34 +92,44 @@ def run(
     `backend`: "eager" runs the rule as torch operations (parts.py; any device, any surface — the
     reference); "numba" runs its scalar transcription (fast.py) compiled for the CPU, ~1000× faster
     per update for small K; "auto" picks "numba" on the CPU for formula surfaces, else "eager".
+    `record="final"` keeps only the start and the last point (path (2, K, 2), loss (2, K), …; m,
+    sigma, step_size of the last update) — for sweeps of thousands of trajectories.
 
     >>> t = run("bowl", "adam", steps=1000, start=(-8.0, 1.0), lr=0.1)
     >>> t.path.shape
     (1001, 2)
     """
     surface = surfaces.get(surface)
-    steps = int(steps)
-    if not 1 <= steps <= MAX_STEPS:
-        raise ValueError(f"Invalid steps: {steps} (expected an integer in [1, {MAX_STEPS}])")
-    if not (math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"Invalid noise: {noise!r} (expected a standard deviation >= 0)")
-    if max_norm is not None and not (math.isfinite(max_norm) and max_norm > 0):
-        raise ValueError(f"Invalid max_norm: {max_norm!r} (expected a number > 0, or None for no clipping)")
+    steps = _integer("steps", steps, 1, MAX_STEPS)
+    seed = _integer("seed", seed, 0, 2**63 - 1)
+    noise = _number("noise", noise, "a standard deviation >= 0", lambda v: v >= 0)
+    if max_norm is not None:
+        max_norm = _number("max_norm", max_norm, "a number > 0, or None for no clipping", lambda v: v > 0)
     dev = pick_device(device)
     if backend not in ("eager", "numba", "auto"):
         raise ValueError(f"Invalid backend {backend!r}; choose 'eager', 'numba' or 'auto'")
+    if record not in ("all", "final"):
+        raise ValueError(f"Invalid record {record!r}; choose 'all' or 'final'")
 
-    start = np.asarray(surface.start if start is None else start, dtype=float)
+    try:
+        start = np.asarray(surface.start if start is None else start, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid start: {start!r} (expected (x, y) or a (K, 2) array of numbers)") from None
     if start.shape not in ((2,),) and (start.ndim != 2 or start.shape[1] != 2 or len(start) == 0):
         raise ValueError(f"Invalid start: expected (x, y) or a (K, 2) array, got shape {start.shape}")
     if not np.isfinite(start).all():
         raise ValueError("Invalid start: the coordinates must be finite numbers")
+    betas = hyper.get("betas")
+    if betas is not None and (not isinstance(betas, (list, tuple)) or len(betas) != 2):
+        raise ValueError(f"Invalid betas parameter: {betas!r} (expected a pair (beta1, beta2))")
 
     # the batch size K: from the starts, or from per-trajectory hyperparameters
     flat = dict(hyper)
     if "betas" in flat and flat["betas"] is not None:
         flat["beta1"], flat["beta2"] = flat["betas"]
     lengths = {k: _length(v) for k, v in flat.items() if _length(v) is not None and k != "betas"}
+    if isinstance(schedule_args, dict):
+        lengths.update({f"schedule_args[{k}]": _length(v) for k, v in schedule_args.items() if _length(v) is not None})
     K_values = set(lengths.values()) | ({len(start)} if start.ndim == 2 else set())
     if len(K_values) > 1:
         raise ValueError(f"Per-trajectory values disagree in length: {lengths} and start {start.shape}")
@@ -144,11 +155,15 @@ def run(
         backend = "numba" if dev.type == "cpu" and fast.supports(surface, opt) else "eager"
     elif backend == "numba" and (dev.type != "cpu" or not fast.supports(surface, opt)):
         raise ValueError("backend='numba' runs formula surfaces on the CPU only; use 'eager' or 'auto'")
-    rec = _loop(surface, opt, steps, np.array(starts, dtype=np.float64), lr_np, dev, noise, seed, max_norm, backend)
+    rec = _loop(surface, opt, steps, np.array(starts, dtype=np.float64), lr_np, dev, noise, seed, max_norm, backend,
+                final_only=record == "final")
     diverged = rec.pop("diverged_at")
     out = {k: v for k, v in rec.items()}
     for k in ("loss", "grad", "grad_norm", "m", "sigma", "step_size"):
-        out[k] = _blank_after(out[k], diverged, offset=1 if k in ("loss", "grad", "grad_norm") else 0)
+        if record == "final":  # rows: start and last (loss, grad); the last update (m, σ, η/σ)
+            out[k] = _blank_after(out[k], np.where(diverged >= 0, 1, -1), offset=1 if k in ("loss", "grad", "grad_norm") else 0)
+        else:
+            out[k] = _blank_after(out[k], diverged, offset=1 if k in ("loss", "grad", "grad_norm") else 0)
     div_list = [None if d < 0 else int(d) for d in diverged]
     if not batched:
         out = {k: v[:, 0] for k, v in out.items()}
@@ -159,6 +174,26 @@ def run(
     return Trajectory(lr=lr_out, diverged_at=div, optimizer=opt.name, convention=conv, latex=opt.latex,
                       notes=tuple(notes), device=str(dev),
                       meta={"surface": surface.name, "steps": steps, "backend": backend}, **out)
+
+
+def _integer(name, value, lo, hi) -> int:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid {name}: {value!r} (expected an integer in [{lo}, {hi}])") from None
+    if not (math.isfinite(v) and v == int(v) and lo <= v <= hi):
+        raise ValueError(f"Invalid {name}: {value!r} (expected an integer in [{lo}, {hi}])")
+    return int(v)
+
+
+def _number(name, value, expected, ok) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid {name}: {value!r} (expected {expected})") from None
+    if not (math.isfinite(v) and ok(v)):
+        raise ValueError(f"Invalid {name}: {value!r} (expected {expected})")
+    return v
 
 
 def _is_nonzero(v) -> bool:
@@ -213,12 +248,16 @@ def _update(opt: Optimizer, theta, g, state, n: int, eta):
     ratio = g / sigma
     if opt.rms.may_be_zero:  # the lecture's σ has no ε: σ = 0 only where every gradient was 0
         ratio = torch.where(sigma > 0, ratio, torch.zeros_like(ratio))
+    # m_t is recorded as what the rule multiplies by η_t/σ_t, so that θ_{t+1} = θ_t − (η_t/σ_t)·m_t
+    # holds for the records of every form (and a μ = 0 trajectory records g_t, whatever its batch).
     if getattr(opt.momentum, "carries_lr", False):  # the lecture's movement: η inside the sum
-        m, mom_state = opt.momentum.update(mom_state, eta * ratio, n)
-        new = theta + m
+        M, mom_state = opt.momentum.update(mom_state, eta * ratio, n)
+        new = theta + M
+        m = -M * sigma / eta if not _is_zero(eta) else torch.full_like(M, float("nan"))
     elif opt.precondition_first:                      # PyTorch RMSprop with momentum
-        m, mom_state = opt.momentum.update(mom_state, ratio, n)
-        new = theta - eta * m
+        b, mom_state = opt.momentum.update(mom_state, ratio, n)
+        new = theta - eta * b
+        m = b * sigma
     else:
         m, mom_state = opt.momentum.update(mom_state, g, n)
         step = m / sigma
@@ -230,6 +269,10 @@ def _update(opt: Optimizer, theta, g, state, n: int, eta):
     return new, m, sigma, (mom_state, rms_state)
 
 
+def _is_zero(v) -> bool:
+    return bool((v == 0).all()) if torch.is_tensor(v) else v == 0
+
+
 def _is_nonzero_fast(v) -> bool:
     return bool(v != 0.0) if not torch.is_tensor(v) else True
 
@@ -237,8 +280,10 @@ def _is_nonzero_fast(v) -> bool:
 BLOCK = 1024  # eager updates per block (noise is drawn per block, the same for both backends)
 
 
-def _block(surface, opt: Optimizer, carry, n0: int, etas, noise, lo, hi, max_norm, lookahead: bool):
-    """len(etas) eager updates from `carry`; returns (carry, rows (B, K, 9)): path, loss, grad, m, σ."""
+def _block(surface, opt: Optimizer, carry, n0: int, etas, noise, lo, hi, max_norm, lookahead: bool,
+           keep_rows: bool = True):
+    """len(etas) eager updates from `carry`; returns (carry, rows (B, K, 9)): path, loss, grad, m, σ
+    (with keep_rows=False only the last update's row)."""
     theta, f, g, state, alive, diverged = carry
     rows = []
     for i in range(len(etas)):
@@ -262,7 +307,9 @@ def _block(surface, opt: Optimizer, carry, n0: int, etas, noise, lo, hi, max_nor
         f = torch.where(alive, f_new, f)
         g = torch.where(keep, g_new, g)
         sigma = sigma if torch.is_tensor(sigma) else torch.full_like(theta, sigma)
-        rows.append(torch.cat([theta, f.unsqueeze(-1), g, m.expand_as(theta), sigma.expand_as(theta)], -1))
+        row = torch.cat([theta, f.unsqueeze(-1), g, m.expand_as(theta), sigma.expand_as(theta)], -1)
+        if keep_rows or i == len(etas) - 1:
+            rows.append(row)
     return (theta, f, g, state, alive, diverged), torch.stack(rows)
 
 
@@ -279,7 +326,7 @@ def _noise(noise: float, seed: int, steps: int, K: int, dev):
 
 
 def _loop(surface, opt: Optimizer, steps: int, starts: np.ndarray, lr_np: np.ndarray, dev, noise, seed, max_norm,
-          backend: str) -> dict:
+          backend: str, final_only: bool = False) -> dict:
     K = starts.shape[0]
     (x0, x1), (y0, y1) = surface.bounds
     span = max(x1 - x0, y1 - y0)
@@ -289,19 +336,20 @@ def _loop(surface, opt: Optimizer, steps: int, starts: np.ndarray, lr_np: np.nda
         blocks = [b for b in _noise(noise, seed, steps, K, dev)]
         nz = torch.cat(blocks).numpy() if blocks[0] is not None else None
         out = fast.run_fast(surface, opt, starts, np.broadcast_to(lr_np.reshape(steps, -1), (steps, K)), nz,
-                            max_norm, lo, hi)
+                            max_norm, lo, hi, final_only)
     else:
         out = _eager_loop(surface, opt, steps, torch.as_tensor(starts, device=dev), lr_np, dev, noise, seed,
-                          max_norm, torch.as_tensor(lo, device=dev), torch.as_tensor(hi, device=dev))
+                          max_norm, torch.as_tensor(lo, device=dev), torch.as_tensor(hi, device=dev), final_only)
     sigma = out["sigma"]
     out["grad_norm"] = np.sqrt((out["grad"] ** 2).sum(-1))
+    lr_rows = lr_np.reshape(steps, -1, 1)[-len(sigma):]
     with np.errstate(divide="ignore", invalid="ignore"):  # σ = 0 (lecture forms, no ε): no step, η/σ undefined
-        step = np.broadcast_to(lr_np.reshape(steps, -1, 1), sigma.shape) / sigma
+        step = np.broadcast_to(lr_rows, sigma.shape) / sigma
     out["step_size"] = np.where(sigma == 0, np.nan, step)
     return out
 
 
-def _eager_loop(surface, opt, steps, theta, lr_np, dev, noise, seed, max_norm, lo, hi) -> dict:
+def _eager_loop(surface, opt, steps, theta, lr_np, dev, noise, seed, max_norm, lo, hi, final_only) -> dict:
     K = theta.shape[0]
     if lr_np.ndim == 1:
         etas = lr_np.tolist()  # Python floats: the cheapest per eager step
@@ -314,9 +362,10 @@ def _eager_loop(surface, opt, steps, theta, lr_np, dev, noise, seed, max_norm, l
     blocks = []
     for t0, nz in zip(range(0, steps, BLOCK), _noise(noise, seed, steps, K, dev)):
         b = min(BLOCK, steps - t0)
-        carry, rows = _block(surface, opt, carry, t0 + 1, etas[t0:t0 + b], nz, lo, hi, max_norm, lookahead)
+        carry, rows = _block(surface, opt, carry, t0 + 1, etas[t0:t0 + b], nz, lo, hi, max_norm, lookahead,
+                             keep_rows=not final_only)
         blocks.append(rows)
-    rows = torch.cat(blocks).cpu().numpy()  # (T, K, 9)
+    rows = torch.cat(blocks[-1:] if final_only else blocks).cpu().numpy()  # (T or 1, K, 9)
     return {
         "path": np.concatenate([theta.cpu().numpy()[None], rows[..., 0:2]]),
         "loss": np.concatenate([f.cpu().numpy()[None], rows[..., 2]]),

@@ -42,9 +42,10 @@ def _column(v, K):
 
 
 def run_fast(surface, opt, theta0: np.ndarray, lr: np.ndarray, noise: np.ndarray | None, max_norm,
-             lo: np.ndarray, hi: np.ndarray) -> dict:
+             lo: np.ndarray, hi: np.ndarray, final_only: bool = False) -> dict:
     """Run the rule; theta0 (K, 2), lr (T, K) η_t, noise (T, K, 2) or None. Returns the records
-    (before the engine blanks what follows a divergence)."""
+    (before the engine blanks what follows a divergence): every step, or with `final_only` the
+    start and the last point (and the last update's m, σ)."""
     K, T = theta0.shape[0], lr.shape[0]
     mom, rms = opt.momentum, opt.rms
     hp = np.zeros((K, len(H)))
@@ -61,8 +62,9 @@ def run_fast(surface, opt, theta0: np.ndarray, lr: np.ndarray, noise: np.ndarray
         bool(opt.precondition_first), bool(opt.decoupled_weight_decay),
     ], dtype=np.bool_)
     prog = surface.program
-    path = np.empty((T + 1, K, 2)); loss = np.empty((T + 1, K)); grad = np.empty((T + 1, K, 2))
-    m_out = np.empty((T, K, 2)); s_out = np.empty((T, K, 2)); div = np.full(K, -1, dtype=np.int64)
+    R = 2 if final_only else T + 1
+    path = np.empty((R, K, 2)); loss = np.empty((R, K)); grad = np.empty((R, K, 2))
+    m_out = np.empty((R - 1, K, 2)); s_out = np.empty((R - 1, K, 2)); div = np.full(K, -1, dtype=np.int64)
     nz = noise if noise is not None else np.zeros((0, K, 2))
     kernel = _kernel_parallel if K >= PARALLEL_FROM else _kernel
     kernel(prog.code, prog.consts, max(prog.depth, 1), np.ascontiguousarray(theta0, dtype=np.float64),
@@ -77,6 +79,7 @@ def _kernel_py(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, 
     nesterov, lookahead, bc1, bc2_on, amsgrad, centered, pre_first, decoupled = (
         flags[0], flags[1], flags[2], flags[3], flags[4], flags[5], flags[6], flags[7])
     K, T = theta0.shape[0], lr.shape[0]
+    full = path.shape[0] == T + 1  # else record="final": rows 0 (start) and 1 (last) only
     for k in numba.prange(K):  # trajectories are independent: one per thread
         sv = np.empty(depth); sx = np.empty(depth); sy = np.empty(depth)
         mu, damp, b1, b2 = hp[k, 0], hp[k, 1], hp[k, 2], hp[k, 3]
@@ -157,10 +160,10 @@ def _kernel_py(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, 
                 if (rk == 2 or rk == 4) and not s > 0.0:  # the lecture's σ has no ε
                     ratio = 0.0
                 # m_t and the rule θ_{t+1} = θ_t − (η_t/σ_t)·m_t
-                if mk == 2:    # the lecture's movement, η inside
+                if mk == 2:    # the lecture's movement, η inside; m_t recorded as −M·σ/η (the engine's rule)
                     buf[c] = mu * buf[c] - eta * ratio
-                    mc = buf[c]
-                    new[c] = th[c] + mc
+                    new[c] = th[c] + buf[c]
+                    mc = -buf[c] * s / eta if eta != 0.0 else math.nan
                 else:
                     u = ratio if pre_first else gc
                     if mk == 0:
@@ -176,6 +179,7 @@ def _kernel_py(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, 
                         mc = (1.0 - mu_t) / (1.0 - mu_product) * u + mu_next / (1.0 - mu_product * mu_next) * buf[c]
                     if pre_first:
                         new[c] = th[c] - eta * mc
+                        mc = mc * s
                     else:
                         step = mc / s
                         if (rk == 2 or rk == 4) and not s > 0.0:
@@ -188,17 +192,24 @@ def _kernel_py(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, 
             fn, gxn, gyn = value_and_grad(code, consts, new[0], new[1], sv, sx, sy)
             ok = (math.isfinite(new[0]) and math.isfinite(new[1]) and math.isfinite(fn)
                   and lo[0] <= new[0] <= hi[0] and lo[1] <= new[1] <= hi[1])
-            m_out[t, k, 0] = m[0]; m_out[t, k, 1] = m[1]
-            s_out[t, k, 0] = sig[0]; s_out[t, k, 1] = sig[1]
+            mr = t if full else 0
+            m_out[mr, k, 0] = m[0]; m_out[mr, k, 1] = m[1]
+            s_out[mr, k, 0] = sig[0]; s_out[mr, k, 1] = sig[1]
             if not ok:
                 div[k] = n
                 dead_from = t + 1
                 break
             th[0] = new[0]; th[1] = new[1]
             f, gx, gy = fn, gxn, gyn
-            path[n, k, 0] = th[0]; path[n, k, 1] = th[1]
-            loss[n, k] = f; grad[n, k, 0] = gx; grad[n, k, 1] = gy
+            r = n if full else 1
+            path[r, k, 0] = th[0]; path[r, k, 1] = th[1]
+            loss[r, k] = f; grad[r, k, 0] = gx; grad[r, k, 1] = gy
         # a diverged trajectory stays at its last finite point (the engine blanks its records)
+        if not full:
+            if dead_from <= T:
+                path[1, k, 0] = th[0]; path[1, k, 1] = th[1]
+                loss[1, k] = f; grad[1, k, 0] = gx; grad[1, k, 1] = gy
+            continue
         for r in range(dead_from, T + 1):
             path[r, k, 0] = th[0]; path[r, k, 1] = th[1]
             loss[r, k] = f; grad[r, k, 0] = gx; grad[r, k, 1] = gy

@@ -20,6 +20,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from . import parts as P
 
 CONVENTIONS = ("torch", "lecture", "book")
@@ -114,7 +116,7 @@ def check_value(name: str, value, index=None):
     """Raise a ValueError naming the parameter and its range unless every value is inside it."""
     lo, hi, lo_in, hi_in = RANGES[name]
     label = f"{name} parameter" + (f" at index {index}" if index is not None else "")
-    values = value if isinstance(value, (list, tuple)) else [value]
+    values = _values(value)
     for v in values:
         try:
             x = float(v)
@@ -170,8 +172,18 @@ def resolve(name: str, convention: str = "torch", **hyper) -> tuple[str, dict, t
     return convention, hp, tuple(notes)
 
 
+def _values(v) -> list:
+    """The values of a hyperparameter: one, or one per trajectory (a list, tuple or numpy array,
+    as the engine accepts)."""
+    if isinstance(v, (list, tuple)):
+        return list(v)
+    if isinstance(v, np.ndarray) and v.ndim > 0:
+        return v.ravel().tolist()
+    return [v]
+
+
 def _all(v, pred) -> bool:
-    vs = v if isinstance(v, (list, tuple)) else [v]
+    vs = _values(v)
     return all(pred(float(x)) for x in vs)
 
 
@@ -231,7 +243,7 @@ RMS_PARTS = {
 COMPOSE_KEYS = {"lr", "momentum", "beta1", "beta2", "alpha", "eps", "bias_correction"}
 
 
-def compose(momentum: str = "none", rms: str = "none", **hp) -> Optimizer:
+def compose(momentum: str = "none", rms: str = "none", /, **hp) -> Optimizer:
     """Your own optimizer from the summary slide's parts: `momentum` in MOMENTUM_PARTS, `rms` in
     RMS_PARTS (the schedule is chosen in `run`). E.g. compose("ema", "adam", lr=0.1) is Adam."""
     if momentum not in MOMENTUM_PARTS:

@@ -49,7 +49,7 @@ def warmup(t, lr, warmup_steps: int = 100, total_steps: int = 1000, decay: str =
     linearly or along a half cosine (as nanoGPT's get_lr, without a floor)."""
     t = np.asarray(t, dtype=float)
     warm = (t + 1.0) / warmup_steps
-    frac = np.clip((t - warmup_steps) / max(total_steps - warmup_steps, 1), 0.0, 1.0)
+    frac = np.clip((t - warmup_steps) / np.maximum(total_steps - warmup_steps, 1), 0.0, 1.0)
     after = 1.0 - frac if decay == "linear" else 0.5 * (1.0 + np.cos(np.pi * frac))
     return lr * np.where(t < warmup_steps, warm, after)
 
@@ -90,6 +90,8 @@ def check_schedule(name: str, args: dict) -> dict:
     """Validate a schedule name and its arguments; returns the arguments with numbers coerced."""
     if name not in SCHEDULES:
         raise ValueError(f"Unknown schedule {name!r}; choose one of {', '.join(SCHEDULES)}")
+    if args is not None and not isinstance(args, dict):
+        raise ValueError(f"Invalid schedule_args for {name!r}: {args!r} (expected a dict of argument: value)")
     ranges, out = ARG_RANGES[name], {}
     for key, value in (args or {}).items():
         if key not in ranges:
@@ -100,23 +102,34 @@ def check_schedule(name: str, args: dict) -> dict:
             out[key] = value
             continue
         lo, hi, integer = ranges[key]
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"Invalid {key} for schedule {name!r}: {value!r} is not a number") from None
-        if not math.isfinite(v) or not lo <= v <= hi or (integer and v != int(v)):
-            kind = "an integer" if integer else "a number"
-            raise ValueError(f"Invalid {key} for schedule {name!r}: {value!r} (expected {kind} in [{lo}, {hi}])")
-        out[key] = int(v) if integer else v
+        many = isinstance(value, (list, tuple, np.ndarray))  # one value per trajectory (a sweep)
+        values = list(np.ravel(value)) if many else [value]
+        for item in values:
+            try:
+                v = float(item)
+            except (TypeError, ValueError):
+                raise ValueError(f"Invalid {key} for schedule {name!r}: {item!r} is not a number") from None
+            if not math.isfinite(v) or not lo <= v <= hi or (integer and v != int(v)):
+                kind = "an integer" if integer else "a number"
+                raise ValueError(f"Invalid {key} for schedule {name!r}: {item!r} (expected {kind} in [{lo}, {hi}])")
+        if many:
+            out[key] = np.asarray(values, dtype=np.int64 if integer else float)
+        else:
+            out[key] = int(float(value)) if integer else float(value)
     return out
 
 
 def lr_at(name: str, steps: int, lr, args: dict | None = None) -> np.ndarray:
-    """η_t for t = 0 … steps-1: shape (steps,) for a scalar lr, (steps, K) for K base rates."""
+    """η_t for t = 0 … steps-1: shape (steps,) for a scalar lr and scalar arguments, (steps, K) when
+    lr or any argument has one value per trajectory."""
+    args = check_schedule(name, args or {})  # first: an unknown name is a ValueError, not a KeyError
     fn = SCHEDULES[name]
-    args = check_schedule(name, args or {})
     lr = np.asarray(lr, dtype=float)
+    K = {len(v) for v in args.values() if isinstance(v, np.ndarray)} | ({lr.size} if lr.ndim else set())
+    if len(K) > 1:
+        raise ValueError(f"Per-trajectory schedule values disagree in length: {sorted(K)}")
     t = np.arange(steps)
-    if lr.ndim:
+    if K:
         t = t[:, None]
+        lr = np.broadcast_to(lr, (K.pop(),))
     return np.broadcast_to(fn(t, lr, **args), (steps,) + lr.shape).astype(float)

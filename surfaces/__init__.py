@@ -23,6 +23,8 @@ def get(name: str) -> Surface:
     """The surface called `name`; "f:<formula>" parses a custom formula (see surfaces.formula)."""
     if isinstance(name, Surface):
         return name
+    if not isinstance(name, str):
+        raise ValueError(f"Invalid surface {name!r}: expected a name ({', '.join(_REGISTRY)}) or 'f:<formula>'")
     if name.startswith("f:"):
         from .formula import surface_from_formula
 

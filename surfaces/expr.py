@@ -105,16 +105,20 @@ def evaluate(tree, x, y, xp):
         if op in ("min", "max"):
             a, b = _as_array(a, b, xp), _as_array(b, a, xp)
             return xp.minimum(a, b) if op == "min" else xp.maximum(a, b)
+    if isinstance(a, float):  # a function of a constant
+        a = np.asarray(a) if xp is np else xp.tensor(a, dtype=xp.float64)
     if op == "abs":
         return abs(a)
-    if op == "logcosh":  # log cosh z without overflow
+    if op == "logcosh":
+        # log cosh z, without overflow (past |z| = 20 it is |z| − log 2 to the last bit) and with an
+        # exact gradient near 0: the two branches are selected, not added, so autograd sees no
+        # cancellation (1 − 1 + tanh z would lose tanh z's digits).
         z = abs(a)
-        return z + xp.log1p(xp.exp(-2.0 * z)) - LOG2
+        c = np.minimum(z, 20.0) if xp is np else xp.clamp(z, max=20.0)
+        return xp.where(z > 20.0, z - LOG2, xp.log(xp.cosh(c)))
     if op == "sigmoid":
         return 0.5 * (1.0 + xp.tanh(0.5 * a))
     if op in UNARY:
-        if isinstance(a, float):
-            a = xp.asarray(a) if xp is np else xp.tensor(a, dtype=xp.float64)
         return getattr(xp, op)(a)
     raise ValueError(f"unknown operation {op!r}")
 
