@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -93,7 +93,8 @@ def run(
     reference); "numba" runs its scalar transcription (fast.py) compiled for the CPU, ~1000× faster
     per update for small K; "auto" picks "numba" on the CPU for formula surfaces, else "eager".
     `record="final"` keeps only the start and the last point (path (2, K, 2), loss (2, K), …; m,
-    sigma, step_size of the last update) — for sweeps of thousands of trajectories.
+    sigma, step_size of the last update) — for sweeps of thousands of trajectories; `record="loss"`
+    keeps that and the whole loss (T+1, K) (steps to reach a tolerance).
 
     >>> t = run("bowl", "adam", steps=1000, start=(-8.0, 1.0), lr=0.1)
     >>> t.path.shape
@@ -108,8 +109,8 @@ def run(
     dev = pick_device(device)
     if backend not in ("eager", "numba", "auto"):
         raise ValueError(f"Invalid backend {backend!r}; choose 'eager', 'numba' or 'auto'")
-    if record not in ("all", "final"):
-        raise ValueError(f"Invalid record {record!r}; choose 'all' or 'final'")
+    if record not in ("all", "final", "loss"):
+        raise ValueError(f"Invalid record {record!r}; choose 'all', 'final' or 'loss'")
 
     try:
         start = np.asarray(surface.start if start is None else start, dtype=float)
@@ -156,11 +157,11 @@ def run(
     elif backend == "numba" and (dev.type != "cpu" or not fast.supports(surface, opt)):
         raise ValueError("backend='numba' runs formula surfaces on the CPU only; use 'eager' or 'auto'")
     rec = _loop(surface, opt, steps, np.array(starts, dtype=np.float64), lr_np, dev, noise, seed, max_norm, backend,
-                final_only=record == "final")
+                record=record)
     diverged = rec.pop("diverged_at")
     out = {k: v for k, v in rec.items()}
     for k in ("loss", "grad", "grad_norm", "m", "sigma", "step_size"):
-        if record == "final":  # rows: start and last (loss, grad); the last update (m, σ, η/σ)
+        if record != "all" and not (k == "loss" and record == "loss"):  # rows: start and last; last update
             out[k] = _blank_after(out[k], np.where(diverged >= 0, 1, -1), offset=1 if k in ("loss", "grad", "grad_norm") else 0)
         else:
             out[k] = _blank_after(out[k], diverged, offset=1 if k in ("loss", "grad", "grad_norm") else 0)
@@ -326,7 +327,7 @@ def _noise(noise: float, seed: int, steps: int, K: int, dev):
 
 
 def _loop(surface, opt: Optimizer, steps: int, starts: np.ndarray, lr_np: np.ndarray, dev, noise, seed, max_norm,
-          backend: str, final_only: bool = False) -> dict:
+          backend: str, record: str = "all") -> dict:
     K = starts.shape[0]
     (x0, x1), (y0, y1) = surface.bounds
     span = max(x1 - x0, y1 - y0)
@@ -336,10 +337,14 @@ def _loop(surface, opt: Optimizer, steps: int, starts: np.ndarray, lr_np: np.nda
         blocks = [b for b in _noise(noise, seed, steps, K, dev)]
         nz = torch.cat(blocks).numpy() if blocks[0] is not None else None
         out = fast.run_fast(surface, opt, starts, np.broadcast_to(lr_np.reshape(steps, -1), (steps, K)), nz,
-                            max_norm, lo, hi, final_only)
+                            max_norm, lo, hi, final_only=record != "all", loss_history=record == "loss")
     else:
         out = _eager_loop(surface, opt, steps, torch.as_tensor(starts, device=dev), lr_np, dev, noise, seed,
-                          max_norm, torch.as_tensor(lo, device=dev), torch.as_tensor(hi, device=dev), final_only)
+                          max_norm, torch.as_tensor(lo, device=dev), torch.as_tensor(hi, device=dev),
+                          final_only=record == "final")
+        if record == "loss":  # the eager path records every row; keep what was asked for
+            out = {k: (v if k in ("loss", "diverged_at") else v[[0, -1]] if k in ("path", "grad") else v[-1:])
+                   for k, v in out.items()}
     sigma = out["sigma"]
     out["grad_norm"] = np.sqrt((out["grad"] ** 2).sum(-1))
     lr_rows = lr_np.reshape(steps, -1, 1)[-len(sigma):]

@@ -42,10 +42,10 @@ def _column(v, K):
 
 
 def run_fast(surface, opt, theta0: np.ndarray, lr: np.ndarray, noise: np.ndarray | None, max_norm,
-             lo: np.ndarray, hi: np.ndarray, final_only: bool = False) -> dict:
+             lo: np.ndarray, hi: np.ndarray, final_only: bool = False, loss_history: bool = False) -> dict:
     """Run the rule; theta0 (K, 2), lr (T, K) η_t, noise (T, K, 2) or None. Returns the records
     (before the engine blanks what follows a divergence): every step, or with `final_only` the
-    start and the last point (and the last update's m, σ)."""
+    start and the last point (and the last update's m, σ) — with `loss_history` the loss at every step."""
     K, T = theta0.shape[0], lr.shape[0]
     mom, rms = opt.momentum, opt.rms
     hp = np.zeros((K, len(H)))
@@ -63,7 +63,7 @@ def run_fast(surface, opt, theta0: np.ndarray, lr: np.ndarray, noise: np.ndarray
     ], dtype=np.bool_)
     prog = surface.program
     R = 2 if final_only else T + 1
-    path = np.empty((R, K, 2)); loss = np.empty((R, K)); grad = np.empty((R, K, 2))
+    path = np.empty((R, K, 2)); loss = np.empty((T + 1 if loss_history else R, K)); grad = np.empty((R, K, 2))
     m_out = np.empty((R - 1, K, 2)); s_out = np.empty((R - 1, K, 2)); div = np.full(K, -1, dtype=np.int64)
     nz = noise if noise is not None else np.zeros((0, K, 2))
     kernel = _kernel_parallel if K >= PARALLEL_FROM else _kernel
@@ -79,7 +79,8 @@ def _kernel_py(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, 
     nesterov, lookahead, bc1, bc2_on, amsgrad, centered, pre_first, decoupled = (
         flags[0], flags[1], flags[2], flags[3], flags[4], flags[5], flags[6], flags[7])
     K, T = theta0.shape[0], lr.shape[0]
-    full = path.shape[0] == T + 1  # else record="final": rows 0 (start) and 1 (last) only
+    full = path.shape[0] == T + 1  # else record="final"/"loss": rows 0 (start) and 1 (last) only
+    full_loss = loss.shape[0] == T + 1
     for k in numba.prange(K):  # trajectories are independent: one per thread
         sv = np.empty(depth); sx = np.empty(depth); sy = np.empty(depth)
         mu, damp, b1, b2 = hp[k, 0], hp[k, 1], hp[k, 2], hp[k, 3]
@@ -203,12 +204,14 @@ def _kernel_py(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, 
             f, gx, gy = fn, gxn, gyn
             r = n if full else 1
             path[r, k, 0] = th[0]; path[r, k, 1] = th[1]
-            loss[r, k] = f; grad[r, k, 0] = gx; grad[r, k, 1] = gy
+            loss[n if full_loss else 1, k] = f; grad[r, k, 0] = gx; grad[r, k, 1] = gy
         # a diverged trajectory stays at its last finite point (the engine blanks its records)
         if not full:
             if dead_from <= T:
                 path[1, k, 0] = th[0]; path[1, k, 1] = th[1]
-                loss[1, k] = f; grad[1, k, 0] = gx; grad[1, k, 1] = gy
+                grad[1, k, 0] = gx; grad[1, k, 1] = gy
+                for r in range(dead_from if full_loss else 1, T + 1 if full_loss else 2):
+                    loss[r, k] = f
             continue
         for r in range(dead_from, T + 1):
             path[r, k, 0] = th[0]; path[r, k, 1] = th[1]

@@ -17,7 +17,6 @@ noise experiments (optimizers/noise.py) and the warm-up sweep (optimizers/sweep.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 

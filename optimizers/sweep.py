@@ -2,9 +2,8 @@
 
 A grid of η on a log scale × one second hyperparameter (β₁, α, momentum, or the warm-up length),
 every cell one trajectory from the same start, all cells in ONE batched run: `optimizers.run` with
-per-trajectory hyperparameter lists (β₁, α, momentum), or — for the warm-up length, which changes
-the whole η_t table per trajectory — `minibatch.drive` under the same `engine._update` with a
-(T, K) table of rates. Cell (i, j) is value i of the second hyperparameter and rate j; trajectory
+per-trajectory hyperparameter lists (β₁, α, momentum) or per-trajectory schedule arguments (the
+warm-up length), keeping only the loss history (record="loss"). Cell (i, j) is value i of the second hyperparameter and rate j; trajectory
 k = i·n_lr + j.
 
 For each cell: the final loss, the first step at which loss − f* ≤ tol (f* the surface's known
@@ -20,10 +19,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-import torch
 
 import surfaces
-from . import minibatch, presets, schedules
+from . import minibatch, presets
 from .engine import pick_device, run
 
 MAX_CELLS = 10_000            # 100 × 100
@@ -166,13 +164,7 @@ def sweep(surface, optimizer: str = "adam", *, param: str = "beta1", lr_range=(1
     for a in range(0, K, chunk):
         b = min(K, a + chunk)
         n_chunks += 1
-        sub_progress = None if progress is None else (lambda f, a=a, b=b: progress((a + f * (b - a)) / K))
-        if param == "warmup_steps":
-            loss, dv = _warmup_chunk(s, optimizer, convention, steps, start, lr_k[a:b], val_k[a:b], dev, fixed,
-                                     sub_progress)
-        else:
-            loss, dv = _engine_chunk(s, optimizer, convention, steps, start, lr_k[a:b], val_k[a:b], param, device,
-                                     fixed)
+        loss, dv = _engine_chunk(s, optimizer, convention, steps, start, lr_k[a:b], val_k[a:b], param, device, fixed)
         final[a:b] = np.where(dv, np.nan, loss[-1])
         div[a:b] = dv
         histories.append(np.where(np.isnan(loss), np.inf, loss))
@@ -196,42 +188,17 @@ def _first_below(loss: np.ndarray, level: float) -> np.ndarray:
 
 
 def _engine_chunk(s, optimizer, convention, steps, start, lr_k, val_k, param, device, fixed):
+    """One batched engine run of these cells; only the loss history is kept (record="loss")."""
     hyper = dict(fixed)
+    schedule, schedule_args = "constant", None
     if param == "beta1":
         b2 = hyper.pop("betas", presets.DEFAULTS[optimizer]["betas"])[1]
         hyper["betas"] = (val_k.tolist(), b2)
+    elif param == "warmup_steps":  # linear warm-up over each cell's own length, then a half cosine to 0
+        schedule, schedule_args = "warmup", {"warmup_steps": val_k.astype(int).tolist(), "total_steps": steps}
     else:
         hyper[param] = val_k.tolist()
-    t = run(s, optimizer, steps=steps, start=start, lr=lr_k.tolist(), convention=convention, device=device, **hyper)
+    t = run(s, optimizer, steps=steps, start=start, lr=lr_k.tolist(), convention=convention, device=device,
+            schedule=schedule, schedule_args=schedule_args, record="loss", **hyper)
     loss = t.loss                                             # (T+1, K)
     return loss, np.array([d is not None for d in t.diverged_at])
-
-
-def _warmup_chunk(s, optimizer, convention, steps, start, lr_k, warm_k, dev, fixed, progress):
-    opt, _, _, _ = minibatch.build_optimizer(optimizer, convention, dev, lr=float(lr_k[0]), **fixed)
-    for w in np.unique(warm_k):
-        schedules.check_schedule("warmup", {"warmup_steps": int(w), "total_steps": steps})
-    # η_t per trajectory: linear warm-up over its own length, then a half cosine to 0 at `steps`
-    t = np.arange(steps)[:, None]
-    lr = np.empty((steps, len(lr_k)))
-    for w in np.unique(warm_k):
-        cols = warm_k == w
-        lr[:, cols] = schedules.warmup(t, lr_k[None, cols], warmup_steps=int(w), total_steps=steps)
-    K = len(lr_k)
-    losses = []
-
-    def grad_fn(theta, u):
-        f, g = minibatch.value_and_grad(s, theta)
-        losses.append(f)
-        return f, g
-
-    theta0 = torch.as_tensor(np.broadcast_to(np.asarray(start, float), (K, 2)).copy(), dtype=torch.float64, device=dev)
-    rec = minibatch.drive(grad_fn, opt, theta0, lr, s.bounds, progress=progress, record=False)
-    with torch.no_grad():
-        f_end = s(torch.as_tensor(rec["path"][-1], device=dev))
-    loss = torch.stack(losses + [f_end]).cpu().numpy()        # (T+1, K)
-    d = rec["diverged_at"]
-    dv = d >= 0
-    if dv.any():  # frozen trajectories: their loss after the failed update is not a result
-        loss[(dv[None, :]) & (np.arange(steps + 1)[:, None] >= d[None, :])] = np.nan
-    return loss, dv

@@ -23,7 +23,6 @@ import ast
 import keyword
 import math
 import re
-from dataclasses import dataclass
 
 import numpy as np
 

@@ -441,3 +441,39 @@ def test_cuda_matches_cpu():
     b = optimizers.run("bowl", "adam", device="cpu", backend="eager", **kw)
     np.testing.assert_allclose(a.path, b.path, rtol=1e-9, atol=1e-9)
     assert isinstance(a.path, np.ndarray) and a.device.startswith("cuda")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_record_final_and_loss_keep_what_record_all_has(backend):
+    """record="final" (and "loss", which also keeps the loss history) must give exactly the rows
+    that record="all" has at the start and the end, including a diverged trajectory's NaNs."""
+    starts = np.array([[-8.0, 2.0], [-8.0, 2.0], [5.0, 1.0]])
+    kw = dict(steps=60, start=starts, lr=[0.01, 10.0, 0.001], backend=backend)
+    full = optimizers.run("bowl", "gd", **kw)
+    assert full.diverged_at[1] is not None
+    for record in ("final", "loss"):
+        t = optimizers.run("bowl", "gd", record=record, **kw)
+        assert t.diverged_at == full.diverged_at
+        assert t.path.shape == (2, 3, 2) and t.m.shape == (1, 3, 2)
+        np.testing.assert_array_equal(t.path, full.path[[0, -1]])
+        np.testing.assert_array_equal(t.grad_norm, full.grad_norm[[0, -1]])
+        for field in ("m", "sigma", "step_size"):
+            np.testing.assert_array_equal(getattr(t, field), getattr(full, field)[-1:])
+        np.testing.assert_array_equal(t.loss, full.loss if record == "loss" else full.loss[[0, -1]])
+
+
+def test_per_trajectory_schedule_arguments():
+    warm = [5, 20, 40]
+    t = optimizers.run("bowl", "adam", steps=60, lr=0.1, schedule="warmup",
+                       schedule_args={"warmup_steps": warm, "total_steps": 60})
+    assert t.path.shape == (61, 3, 2) and t.lr.shape == (60, 3)
+    for k, w in enumerate(warm):
+        one = optimizers.run("bowl", "adam", steps=60, lr=0.1, schedule="warmup",
+                             schedule_args={"warmup_steps": w, "total_steps": 60})
+        np.testing.assert_array_equal(t.lr[:, k], one.lr)
+        np.testing.assert_allclose(t.path[:, k], one.path, rtol=0, atol=1e-13)
+    with pytest.raises(ValueError, match="warmup_steps"):
+        optimizers.run("bowl", "adam", steps=10, schedule="warmup", schedule_args={"warmup_steps": [5, 0]})
+    with pytest.raises(ValueError, match="disagree"):
+        optimizers.run("bowl", "adam", steps=10, lr=[0.1, 0.2, 0.3], schedule="warmup",
+                       schedule_args={"warmup_steps": [5, 6]})
