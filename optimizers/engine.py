@@ -231,7 +231,7 @@ def _blank_after(a: np.ndarray, diverged: np.ndarray, offset: int) -> np.ndarray
     return a
 
 
-def _value_and_grad(surface, theta):
+def value_and_grad(surface, theta):
     """(f, ∇f) at the rows of theta (K, 2), by autograd."""
     p = theta.detach().requires_grad_(True)
     with torch.enable_grad():
@@ -292,14 +292,14 @@ def _block(surface, opt: Optimizer, carry, n0: int, etas, noise, lo, hi, max_nor
         eta = etas[i]
         gu = g
         if lookahead:  # the book's Nesterov: the gradient at the look-ahead point θ + λM
-            gu = _value_and_grad(surface, theta + opt.momentum.momentum * state[0][0])[1]
+            gu = value_and_grad(surface, theta + opt.momentum.momentum * state[0][0])[1]
         if noise is not None:
             gu = gu + noise[i]
         if max_norm is not None:
             norm = torch.linalg.vector_norm(gu, dim=-1, keepdim=True)
             gu = gu * torch.clamp(max_norm / (norm + 1e-6), max=1.0)
         new, m, sigma, state = _update(opt, theta, gu, state, n, eta)
-        f_new, g_new = _value_and_grad(surface, new)
+        f_new, g_new = value_and_grad(surface, new)
         bad = ~(torch.isfinite(new).all(-1) & torch.isfinite(f_new) & (new >= lo).all(-1) & (new <= hi).all(-1))
         diverged = torch.where(bad & alive, n, diverged)
         alive = alive & ~bad
@@ -326,13 +326,17 @@ def _noise(noise: float, seed: int, steps: int, K: int, dev):
         yield noise * torch.randn((min(BLOCK, steps - t0), K, 2), generator=gen, dtype=torch.float64, device=dev)
 
 
+def divergence_box(bounds) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi): a point outside DIVERGENCE_MARGIN view-widths around the bounds has diverged."""
+    (x0, x1), (y0, y1) = bounds
+    span = max(x1 - x0, y1 - y0)
+    return np.array([x0, y0]) - DIVERGENCE_MARGIN * span, np.array([x1, y1]) + DIVERGENCE_MARGIN * span
+
+
 def _loop(surface, opt: Optimizer, steps: int, starts: np.ndarray, lr_np: np.ndarray, dev, noise, seed, max_norm,
           backend: str, record: str = "all") -> dict:
     K = starts.shape[0]
-    (x0, x1), (y0, y1) = surface.bounds
-    span = max(x1 - x0, y1 - y0)
-    lo = np.array([x0, y0]) - DIVERGENCE_MARGIN * span
-    hi = np.array([x1, y1]) + DIVERGENCE_MARGIN * span
+    lo, hi = divergence_box(surface.bounds)
     if backend == "numba":
         blocks = [b for b in _noise(noise, seed, steps, K, dev)]
         nz = torch.cat(blocks).numpy() if blocks[0] is not None else None
@@ -361,7 +365,7 @@ def _eager_loop(surface, opt, steps, theta, lr_np, dev, noise, seed, max_norm, l
     else:
         etas = torch.as_tensor(lr_np, dtype=torch.float64, device=dev).unsqueeze(-1)  # (T, K, 1)
     lookahead = bool(getattr(opt.momentum, "lookahead", False))
-    f, g = _value_and_grad(surface, theta)
+    f, g = value_and_grad(surface, theta)
     carry = (theta, f, g, (opt.momentum.init(theta), opt.rms.init(theta)),
              torch.ones(K, dtype=torch.bool, device=dev), torch.full((K,), -1, dtype=torch.long, device=dev))
     blocks = []

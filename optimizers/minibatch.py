@@ -25,7 +25,7 @@ import torch
 
 from surfaces.data import DataSurface, mean_of
 from . import presets, schedules
-from .engine import DIVERGENCE_MARGIN, _update, pick_device
+from .engine import _update, divergence_box, pick_device
 from .presets import Optimizer
 
 MAX_EPOCHS = 1000
@@ -144,11 +144,8 @@ def lr_table(schedule: str, steps: int, base_lr, schedule_args: dict | None, opt
 
 def limits(bounds, dev):
     """The divergence box: DIVERGENCE_MARGIN view-widths around the bounds (as the engine)."""
-    (x0, x1), (y0, y1) = bounds
-    span = max(x1 - x0, y1 - y0)
-    lo = torch.tensor([x0, y0], dtype=torch.float64, device=dev) - DIVERGENCE_MARGIN * span
-    hi = torch.tensor([x1, y1], dtype=torch.float64, device=dev) + DIVERGENCE_MARGIN * span
-    return lo, hi
+    lo, hi = divergence_box(bounds)
+    return torch.as_tensor(lo, device=dev), torch.as_tensor(hi, device=dev)
 
 
 def drive(grad_fn: Callable, opt: Optimizer, theta0: torch.Tensor, lr: np.ndarray, bounds,
@@ -202,15 +199,6 @@ def drive(grad_fn: Callable, opt: Optimizer, theta0: torch.Tensor, lr: np.ndarra
             out["batch_loss"][dead] = np.nan
             out["grad"][dead] = np.nan
     return out
-
-
-def value_and_grad(surface, theta):
-    """(f, ∇f) of a surface at the rows of theta (K, 2), by autograd."""
-    p = theta.detach().requires_grad_(True)
-    with torch.enable_grad():
-        f = surface(p)
-        (g,) = torch.autograd.grad(f.sum(), p)
-    return f.detach(), g
 
 
 def _starts(surface, start, K: int) -> np.ndarray:

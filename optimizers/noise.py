@@ -31,7 +31,7 @@ import torch
 import surfaces
 from surfaces import data as sdata
 from . import minibatch
-from .engine import pick_device
+from .engine import pick_device, value_and_grad
 
 BATCH_SIZES = (1, 2, 4, 8, 12, 20)   # six batch sizes out of N = 20
 
@@ -105,7 +105,7 @@ def escape(surface: str = "local_minimum", batch_sizes: Sequence[int] = BATCH_SI
     scale = torch.as_tensor(np.repeat(sig, runs), dtype=torch.float64, device=dev).reshape(K, 1)
 
     def grad_fn(theta, u):
-        f, g = minibatch.value_and_grad(s, theta)
+        f, g = value_and_grad(s, theta)
         return f, g + scale * z[u].repeat(S, 1)                                 # trajectory k = (size k//runs, run k%runs)
 
     rec = minibatch.drive(grad_fn, opt, theta0, lr_t, s.bounds, record=False)

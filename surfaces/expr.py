@@ -92,6 +92,10 @@ def evaluate(tree, x, y, xp):
         return -a
     if len(tree) == 3:
         b = evaluate(tree[2], x, y, xp)
+        if isinstance(a, float) and isinstance(b, float):  # a constant part: IEEE results (1/0 = inf), no exception
+            a, b = np.float64(a), np.float64(b)
+            with np.errstate(all="ignore"):
+                return float(_constant(op, a, b))
         if op == "add":
             return a + b
         if op == "sub":
@@ -121,6 +125,11 @@ def evaluate(tree, x, y, xp):
     if op in UNARY:
         return getattr(xp, op)(a)
     raise ValueError(f"unknown operation {op!r}")
+
+
+def _constant(op, a, b):
+    return {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide, "pow": np.power,
+            "min": np.minimum, "max": np.maximum}[op](a, b)
 
 
 def _as_array(a, like, xp):

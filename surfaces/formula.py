@@ -26,6 +26,7 @@ import re
 
 import numpy as np
 
+from . import expr
 from .base import Bounds, Surface
 
 FUNCTIONS: dict[str, int] = {
@@ -245,7 +246,7 @@ class _Walk:
         b = self.convert(node.right, depth + 1)
         if op == "pow" and not _has_var(b):
             with np.errstate(all="ignore"):
-                c = float(evaluate_numpy(b, 0.0, 0.0))
+                c = float(_values(b, 0.0, 0.0))
             if not (math.isfinite(c) and abs(c) <= MAX_EXPONENT):
                 raise self.fail(
                     f"a constant exponent must be between -{MAX_EXPONENT:g} and {MAX_EXPONENT:g} (this one is {c:g})",
@@ -276,52 +277,11 @@ def _has_var(tree: tuple) -> bool:
     return tree[0] != "num" and any(_has_var(t) for t in tree[1:])
 
 
-# ------------------------------------------------------------------ interpretation
-def interpret(tree: tuple, x, y, xp):
-    """f(x, y) for a formula tree on numpy arrays (xp=numpy) or torch tensors (xp=torch; autograd
-    works through every operation). Numbers become full arrays of the broadcast shape."""
-    op = tree[0]
-    if op == "var":
-        return x if tree[1] == "x" else y
-    if op == "num":
-        if xp is np:
-            return np.full(np.broadcast(x, y).shape, tree[1])
-        shape = xp.broadcast_shapes(x.shape, y.shape)
-        return xp.full(shape, tree[1], dtype=x.dtype, device=x.device)
-    a = interpret(tree[1], x, y, xp)
-    if op == "neg":
-        return -a
-    if len(tree) == 3:
-        b = interpret(tree[2], x, y, xp)
-        if op == "add":
-            return a + b
-        if op == "sub":
-            return a - b
-        if op == "mul":
-            return a * b
-        if op == "div":
-            return a / b
-        if op == "pow":
-            return a**b
-        if op == "min":
-            return xp.minimum(a, b)
-        if op == "max":
-            return xp.maximum(a, b)
-    elif op == "logcosh":  # log cosh z = |z| + log(1 + e^{-2|z|}) - log 2, without overflow
-        z = xp.abs(a)
-        return z + xp.log1p(xp.exp(-2.0 * z)) - math.log(2.0)
-    elif op == "sigmoid":  # 1 / (1 + e^{-z}), written with tanh so it never overflows
-        return 0.5 * (1.0 + xp.tanh(a / 2.0))
-    elif op in FUNCTIONS:
-        return getattr(xp, op)(a)
-    raise ValueError(f"not a formula tree: {tree!r}")
-
-
-def evaluate_numpy(tree: tuple, x, y) -> np.ndarray:
-    """f(x, y) as a float64 numpy array of the broadcast shape of x and y (NaN/inf where undefined)."""
+def _values(tree, x, y) -> np.ndarray:
+    """The tree on numpy arrays (the production interpreter, surfaces/expr.py), full shape, no warnings."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     with np.errstate(all="ignore"):
-        return np.asarray(interpret(tree, x, y, np), dtype=np.float64)
+        return np.broadcast_to(np.asarray(expr.evaluate(tree, x, y, np), dtype=np.float64), np.broadcast(x, y).shape)
 
 
 # ------------------------------------------------------------------ LaTeX
@@ -382,7 +342,7 @@ def surface_from_formula(text: str, bounds: Bounds = ((-5.0, 5.0), (-5.0, 5.0)))
         raise ValueError(f"bounds must be finite with min < max, got {bounds!r}")
     xs, ys = np.linspace(x0, x1, 64), np.linspace(y0, y1, 64)
     X, Y = np.meshgrid(xs, ys)
-    Z = evaluate_numpy(tree, X, Y)
+    Z = _values(tree, X, Y)
     finite = np.isfinite(Z)
     if not finite.any():
         raise FormulaError(
@@ -390,7 +350,7 @@ def surface_from_formula(text: str, bounds: Bounds = ((-5.0, 5.0), (-5.0, 5.0)))
             f"(x from {x0:g} to {x1:g}, y from {y0:g} to {y1:g}): check logs, square roots and divisions")
     quarter = ((x0 + 0.25 * (x1 - x0), y1 - 0.25 * (y1 - y0)), (x1 - 0.25 * (x1 - x0), y1 - 0.25 * (y1 - y0)),
                (x0 + 0.25 * (x1 - x0), y0 + 0.25 * (y1 - y0)), (x1 - 0.25 * (x1 - x0), y0 + 0.25 * (y1 - y0)))
-    starts = tuple(p for p in quarter if np.isfinite(evaluate_numpy(tree, *p)))
+    starts = tuple(p for p in quarter if np.isfinite(_values(tree, *p)))
     if not starts:  # the finite grid point nearest the preferred start
         d = (X - quarter[0][0]) ** 2 + (Y - quarter[0][1]) ** 2
         i = np.unravel_index(np.argmin(np.where(finite, d, np.inf)), d.shape)

@@ -24,7 +24,57 @@ from hypothesis import strategies as st
 
 import surfaces
 from surfaces import formula
-from surfaces.formula import FUNCTIONS, MAX_LENGTH, FormulaError, evaluate_numpy, parse, surface_from_formula
+from surfaces.formula import FUNCTIONS, MAX_LENGTH, FormulaError, parse, surface_from_formula
+
+
+# ------------------------------------------------------------------ the reference interpreter (test oracle)
+# Written independently of surfaces/expr.py (the production interpreter), straightforwardly.
+def interpret(tree: tuple, x, y, xp):
+    """f(x, y) for a formula tree on numpy arrays (xp=numpy) or torch tensors (xp=torch; autograd
+    works through every operation). Numbers become full arrays of the broadcast shape."""
+    op = tree[0]
+    if op == "var":
+        return x if tree[1] == "x" else y
+    if op == "num":
+        if xp is np:
+            return np.full(np.broadcast(x, y).shape, tree[1])
+        shape = xp.broadcast_shapes(x.shape, y.shape)
+        return xp.full(shape, tree[1], dtype=x.dtype, device=x.device)
+    a = interpret(tree[1], x, y, xp)
+    if op == "neg":
+        return -a
+    if len(tree) == 3:
+        b = interpret(tree[2], x, y, xp)
+        if op == "add":
+            return a + b
+        if op == "sub":
+            return a - b
+        if op == "mul":
+            return a * b
+        if op == "div":
+            return a / b
+        if op == "pow":
+            return a**b
+        if op == "min":
+            return xp.minimum(a, b)
+        if op == "max":
+            return xp.maximum(a, b)
+    elif op == "logcosh":  # log cosh z = |z| + log(1 + e^{-2|z|}) - log 2, without overflow
+        z = xp.abs(a)
+        return z + xp.log1p(xp.exp(-2.0 * z)) - math.log(2.0)
+    elif op == "sigmoid":  # 1 / (1 + e^{-z}), written with tanh so it never overflows
+        return 0.5 * (1.0 + xp.tanh(a / 2.0))
+    elif op in FUNCTIONS:
+        return getattr(xp, op)(a)
+    raise ValueError(f"not a formula tree: {tree!r}")
+
+
+def evaluate_numpy(tree: tuple, x, y) -> np.ndarray:
+    """f(x, y) as a float64 numpy array of the broadcast shape of x and y (NaN/inf where undefined)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        return np.asarray(interpret(tree, x, y, np), dtype=np.float64)
+
 
 PROPERTY = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
