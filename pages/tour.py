@@ -1,0 +1,183 @@
+"""Lecture tour: the lectures' figures as twelve live scenes, each with the numbers behind its claim.
+
+A thin page: a scene (tour.scenes) and the switches it offers -> cached runs and measured numbers
+(tour.run_scene, tour.measure) -> the Playground's map (viz.figures) and the tour's small plots
+(tour.figures). "Open in Playground" carries the scene's setup in ui.share's query format.
+No maths here.
+"""
+import os
+import sys
+
+# This file shares its name with the `tour` package. Run on its own (AppTest, `streamlit run
+# pages/tour.py`) its folder comes first on sys.path and `import tour` would find this file: put
+# the repository root first so the package wins (under app.py the root is already there).
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if sys.path[:1] != [_ROOT]:
+    sys.path.insert(0, _ROOT)
+
+import streamlit as st  # noqa: E402
+
+import optimizers  # noqa: E402
+import surfaces  # noqa: E402
+import tour  # noqa: E402
+from tour import figures as TF  # noqa: E402
+from tour import links  # noqa: E402
+from tour import scenes as S  # noqa: E402
+from ui import runs, share  # noqa: E402
+from viz import figures as F  # noqa: E402
+
+ss = st.session_state
+presentation = bool(ss.get("presentation", False))
+NUMBERS = [s.number for s in S.SCENES]
+CONV_LABELS = {"lecture": "lecture", "book": "book", "torch": "PyTorch"}
+PARTS_SCHEDULES = {  # scene 12's schedule choices, with arguments that fit its 3000 steps
+    "constant": {}, "exponential": {"gamma": 0.999}, "step": {"step_size": 1000, "gamma": 0.3},
+    "cosine": {"T_max": 3000}, "inverse_sqrt": {}, "warmup": {"warmup_steps": 100, "total_steps": 3000}}
+LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+
+
+# ------------------------------------------------------------------------------ which scene
+def _scene_from_url() -> int:
+    try:
+        n = int(st.query_params.get("scene", 1))
+    except (TypeError, ValueError):
+        return 1
+    return n if n in NUMBERS else 1
+
+
+if "tour_scene" not in ss:
+    ss["tour_scene"] = _scene_from_url()
+
+
+def _step(delta: int):
+    ss["tour_scene"] = min(max(ss["tour_scene"] + delta, NUMBERS[0]), NUMBERS[-1])
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def scene_runs(number: int, convention: str | None, surface: str, parts: tuple):
+    """The scene's runs and measured numbers, cached on plain values (scene 2's 100,000 steps run once)."""
+    scene = scene_for(number, parts)
+    trajs = tour.run_scene(scene, convention, surface)
+    return trajs, tour.measure(scene, trajs, convention, surface)
+
+
+def scene_for(number: int, parts: tuple) -> S.Scene:
+    scene = S.get(number)
+    if parts:
+        momentum, rms, schedule, lr = parts
+        scene = S.composed_scene(scene, momentum, rms, schedule, PARTS_SCHEDULES[schedule], lr)
+    return scene
+
+
+st.header("Lecture tour")
+st.caption("Every figure of the lectures, live: each scene runs the optimizers the slide talks about and "
+           "shows the measured numbers behind its claim.")
+
+nav_l, nav_m, nav_r = st.columns([1, 6, 1], vertical_alignment="bottom")
+nav_l.button("◀ Previous", on_click=_step, args=(-1,), disabled=ss["tour_scene"] == NUMBERS[0], key="tour_prev",
+             width="stretch")
+nav_m.selectbox("Scene", NUMBERS, key="tour_scene", format_func=lambda n: f"{n}. {S.get(n).title}")
+nav_r.button("Next ▶", on_click=_step, args=(1,), disabled=ss["tour_scene"] == NUMBERS[-1], key="tour_next",
+             width="stretch")
+number = ss["tour_scene"]
+if st.query_params.get("scene") != str(number):
+    st.query_params["scene"] = str(number)
+scene = S.get(number)
+
+# ------------------------------------------------------------------------------ the scene's words
+st.subheader(f"{scene.number}. {scene.title}")
+st.write(scene.text)
+st.latex(scene.latex)
+st.info(f"**Claim.** {scene.claim}", icon=":material/target:")
+
+# ------------------------------------------------------------------------------ its switches
+convention, surface, parts = None, scene.surface, ()
+switches = st.columns(3)
+if scene.conventions:
+    with switches[0]:
+        convention = st.segmented_control(
+            "Formula convention", list(scene.conventions), default=scene.conventions[0],
+            format_func=CONV_LABELS.get, key=f"tour_conv_{number}") or scene.conventions[0]
+if len(scene.all_surfaces()) > 1:
+    with switches[1]:
+        surface = st.segmented_control("Surface", list(scene.all_surfaces()), default=scene.surface,
+                                       key=f"tour_surface_{number}") or scene.surface
+if number == 12:
+    c1, c2, c3, c4 = st.columns(4)
+    schedule = c1.selectbox("Schedule η_t", list(PARTS_SCHEDULES), index=1, key="tour_p_sched")
+    momentum = c2.selectbox("Momentum part m_t", list(optimizers.MOMENTUM_PARTS), index=0, key="tour_p_mom")
+    rms = c3.selectbox("RMS part σ_t", list(optimizers.RMS_PARTS), index=2, key="tour_p_rms")
+    lr = c4.select_slider("η", LRS, value=0.1, key="tour_p_lr")
+    parts = (momentum, rms, schedule, float(lr))
+    scene = scene_for(number, parts)
+if scene.conventions and scene.convention_note:
+    st.caption(scene.convention_note)
+
+with st.spinner("Running the scene…"):
+    trajs, result = scene_runs(number, convention, surface, parts)
+
+# ------------------------------------------------------------------------------ figure and numbers
+map_col, num_col = st.columns([3, 2])
+height = 620 if presentation else 470
+key = ("tour", number, convention, surface, parts, presentation)
+
+
+def build_map():
+    s = surfaces.get(surface)
+    fig = F.map_figure(s, TF.tracks(scene, trajs), start=scene.start_on(surface), clickable=False,
+                       presentation=presentation, height=height)
+    if scene.path_width:
+        fig.update_traces(line_width=scene.path_width, selector=dict(meta="path"))
+    return fig
+
+
+with map_col:
+    st.plotly_chart(runs.cached_figure(key + ("map",), build_map), key=f"tour_map_{number}",
+                    config={"displaylogo": False})
+with num_col:
+    st.markdown("**Measured**")
+    lines = []
+    for m in result.measures:
+        mark = "" if m.ok is None else (":green[**✓**] " if m.ok else ":red[**✗**] ")
+        need = f" — claim: {m.need}" if m.need else ""
+        lines.append(f"- {mark}{m.label}: **{m.shown()}**{need}")
+    st.markdown("\n".join(lines))
+    checked = any(m.ok is not None for m in result.measures)
+    if checked and result.holds:
+        st.success("The claim holds on these numbers.", icon=":material/check_circle:")
+    elif checked:
+        st.warning(result.note or "The claim does not hold with these settings.", icon=":material/swap_horiz:")
+    if result.note and result.holds:
+        st.info(result.note, icon=":material/info:")
+    setup, link_note = links.playground_link(scene, convention, surface)
+    try:
+        st.page_link("pages/playground.py", label="Open in Playground", icon=":material/landscape:",
+                     query_params=links.playground_query(scene, convention, surface))
+    except Exception:  # no navigation (the page run on its own): a plain relative link does the same
+        st.link_button("Open in Playground", url=share.link(setup), icon=":material/landscape:")
+    if link_note:
+        st.caption(link_note)
+
+if number == 6:
+    st.plotly_chart(runs.cached_figure(key + ("schedules",), lambda: TF.schedules_figure(presentation)),
+                    key="tour_schedules", config={"displaylogo": False})
+diagram = number in (8, 9)  # one update magnified: movement (8) or look-ahead (9)
+plot_cols = st.columns(len(scene.plots) + diagram)
+if diagram:
+    hp, path = scene.runs[1].hyper_dict(), list(trajs.values())[1].path
+    build = TF.movement_figure if number == 8 else TF.lookahead_figure
+    with plot_cols[0]:
+        st.plotly_chart(runs.cached_figure(key + ("diagram",), lambda: build(
+            path, surface, hp["lr"], hp["momentum"], presentation=presentation)), key=f"tour_diagram_{number}",
+            config={"displaylogo": False})
+for col, kind in zip(plot_cols[diagram:], scene.plots):
+    with col:
+        st.plotly_chart(runs.cached_figure(key + (kind,), lambda kind=kind: TF.side_plot(
+            kind, scene, trajs, presentation=presentation)), key=f"tour_plot_{number}_{kind}",
+            config={"displaylogo": False})
+if scene.note:
+    st.caption(scene.note)
+for label, t in trajs.items():
+    if t.diverged_at is not None:
+        st.warning(f"**{label}** diverged at step {t.diverged_at}: its path is drawn up to its last finite point.",
+                   icon=":material/warning:")

@@ -1,0 +1,67 @@
+"""The Lecture tour in real headless Chromium: walk through all twelve scenes with the Next button,
+then open one scene in the Playground through its link and see the scene's setup there.
+Uses the server and page fixtures of tests/e2e/conftest.py."""
+import urllib.parse
+
+import pytest
+
+import surfaces
+from tour import scenes as S
+
+pytestmark = pytest.mark.browser
+
+EXCEPTION = "[data-testid='stException']"
+
+
+def open_app(page, app_url, wait_idle):
+    # Enter through the app's front page, as a student does: until app.py has run once in the server
+    # process, Streamlit serves a deep link like /tour with its legacy pages/ navigation instead.
+    page.goto(app_url + "/")
+    wait_idle(page)
+    page.get_by_role("link", name="Lecture tour").first.click()
+    page.wait_for_function("location.pathname.endsWith('/tour')")  # client-side navigation: no load event
+    wait_idle(page)
+
+
+def scene_heading(page) -> str:
+    return page.locator("[data-testid='stHeading'] h3").first.inner_text()
+
+
+def test_walk_through_every_scene(page, app_url, wait_idle):
+    open_app(page, app_url, wait_idle)
+    for scene in S.SCENES:
+        heading = scene_heading(page)
+        assert heading.startswith(f"{scene.number}. "), heading
+        assert page.locator(EXCEPTION).count() == 0
+        main = page.locator("[data-testid='stMain']")
+        assert "Measured" in main.inner_text() and "✓" in main.inner_text()
+        # the map and the side plots are drawn by plotly in the browser
+        n_svg = 2 + len(scene.plots)
+        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_svg}")
+        assert page.get_by_text("Open in Playground").count() >= 1
+        assert f"scene={scene.number}" in page.url
+        if scene.number < len(S.SCENES):
+            page.get_by_role("button", name="Next ▶").click()
+            wait_idle(page)
+    assert page.get_by_role("button", name="Next ▶").is_disabled()
+
+
+def test_open_a_scene_in_the_playground(page, app_url, wait_idle):
+    open_app(page, app_url, wait_idle)
+    page.goto(app_url + "/tour?scene=7")
+    wait_idle(page)
+    assert scene_heading(page).startswith("7. ")
+    page.get_by_role("link", name="Open in Playground").click()
+    # the Playground is the app's default page: its address is "/" (or "/playground") plus the query
+    page.wait_for_function("location.search.includes('surface=crescent') && !location.pathname.endsWith('/tour')")
+    wait_idle(page)
+    assert page.locator(EXCEPTION).count() == 0
+    q = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
+    assert q["surface"] == ["crescent"] and q["conv"] == ["lecture"] and q["steps"] == ["600"]
+    assert q["start"] == ["-3,6"]
+    assert q["opt"] == ["rmsprop,alpha=0.5,lr=0.03", "rmsprop,alpha=0.9,lr=0.03", "adagrad,lr=0.03"]
+    text = page.locator("[data-testid='stMain']").inner_text()
+    for label in ("RMSProp η=0.03", "Adagrad η=0.03"):
+        assert label in text, label
+    assert page.locator("[data-testid='stHeading'] h2").first.inner_text() == "Playground"
+    assert surfaces.get("crescent").description in text
