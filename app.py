@@ -1,6 +1,37 @@
-"""Entry point: `streamlit run app.py`."""
-import streamlit as st
+"""Entry point: `streamlit run app.py`. Routes between the pages and holds the shared controls."""
+import os
 
-st.set_page_config(page_title="Error-surface visualizer", layout="wide")
-st.title("Error-surface visualizer")
-st.write("How neural-network optimizers move on a loss surface.")
+import streamlit as st
+import torch
+
+torch.set_num_threads(1)  # one thread per rerun: concurrent sessions must not fight over the cores
+
+st.set_page_config(page_title="Error-surface visualizer", page_icon="⛰️", layout="wide")
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PAGES = [("pages/playground.py", "Playground", "playground", ":material/landscape:"),
+         ("pages/tour.py", "Lecture tour", "tour", ":material/school:"),
+         ("pages/batch.py", "Batch size & noise", "batch", ":material/scatter_plot:"),
+         ("pages/sweep.py", "Sweep", "sweep", ":material/grid_on:")]
+pages = [st.Page(path, title=title, url_path=url, icon=icon, default=(url == "playground"))
+         for path, title, url, icon in PAGES if os.path.exists(os.path.join(HERE, path))]
+nav = st.navigation(pages, position="top")
+
+# presentation mode: a link with ?present=1 opens in it; the toggle stays visible without the sidebar
+if "presentation" not in st.session_state:
+    st.session_state["presentation"] = st.query_params.get("present") == "1"
+left, right = st.columns([2, 1], vertical_alignment="center")
+left.markdown("#### Error-surface visualizer")
+left.caption("How neural-network optimizers move on a loss surface.")
+right.toggle("Presentation mode", key="presentation", help="Hide the sidebar; larger fonts and lines for a projector.")
+if st.session_state["presentation"]:
+    st.markdown("""<style>
+      section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
+      button[data-testid="stExpandSidebarButton"] {display: none !important;}
+      html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
+      [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] {font-size: 1.25rem !important;}
+      .katex {font-size: 1.6em !important;}
+      h2 {font-size: 2.4rem !important;}
+    </style>""", unsafe_allow_html=True)
+
+nav.run()

@@ -10,6 +10,9 @@ import optimizers
 from optimizers import hardware, minibatch, noise
 from surfaces import data as sdata
 from viz import batch as vb
+from ui.entry import ensure_entry
+
+ensure_entry()  # a deep link on a fresh server still runs under app.py
 
 N = sdata.N_DEFAULT
 LR_DEFAULTS = {"gd": 0.02, "momentum": 0.01, "nesterov": 0.01, "adagrad": 1.0, "rmsprop": 0.1, "adam": 0.3,

@@ -13,6 +13,9 @@ from optimizers import sweep as sw
 from ui import limits as L
 from ui import share
 from viz import sweep as vs
+from ui.entry import ensure_entry
+
+ensure_entry()  # a deep link on a fresh server still runs under app.py
 
 PLAYGROUND_PAGE = "pages/playground.py"
 OPTIMIZERS = [o for o in optimizers.names() if sw.second_params(o)]

@@ -25,6 +25,9 @@ from tour import links  # noqa: E402
 from tour import scenes as S  # noqa: E402
 from ui import runs, share  # noqa: E402
 from viz import figures as F  # noqa: E402
+from ui.entry import ensure_entry  # noqa: E402
+
+ensure_entry()  # a deep link on a fresh server still runs under app.py
 
 ss = st.session_state
 presentation = bool(ss.get("presentation", False))

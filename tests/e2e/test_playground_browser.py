@@ -1,0 +1,167 @@
+"""The Playground in real headless Chromium against `streamlit run app.py` (fixtures in conftest.py).
+
+Few and robust: generous timeouts, waits on the script state and on the chart's own data rather
+than fixed sleeps (two shared cores)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+# JS helpers: the map is the plotly graph whose data holds the "levels" trace
+MAP = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+            .find(gd => gd.data && gd.data.some(t => t.meta === 'levels'))"""
+ROLE = "(gd, role) => gd.data.findIndex(t => t.meta === role)"
+
+
+def map_state(page) -> dict:
+    return page.evaluate(f"""() => {{
+        const gd = ({MAP})(); if (!gd) return null;
+        const idx = {ROLE};
+        const heads = gd._fullData[idx(gd, 'heads')];
+        const paths = gd.data.filter(t => t.meta === 'path');
+        const levels = idx(gd, 'levels');
+        const lines = gd.querySelectorAll('.scatterlayer .trace')[levels];
+        const d = lines ? Array.from(lines.querySelectorAll('path.js-line')).map(p => p.getAttribute('d') || '').join('') : '';
+        const start = gd.data[idx(gd, 'start')];
+        return {{heads_x: Array.from(heads.x), heads_y: Array.from(heads.y), n_paths: paths.length,
+                 path0_x1: paths.length ? Number(gd._fullData[idx(gd, 'path')].x[1]) : null,
+                 levels_present: levels >= 0 && gd._fullData[levels].visible !== false,
+                 levels_path_len: d.length, start: start ? [start.x[0], start.y[0]] : null,
+                 images: (gd._fullLayout.images || []).length,
+                 image_in_dom: gd.querySelectorAll('.layer-below image, image').length}};
+    }}""")
+
+
+def wait_map(page, wait_idle, timeout_ms=90_000):
+    wait_idle(page, timeout_ms)
+    page.wait_for_function(f"() => !!({MAP})()", timeout=timeout_ms)
+    return map_state(page)
+
+
+def test_load_and_change_a_slider(app_url, page, wait_idle):
+    page.goto(app_url + "/")
+    before = wait_map(page, wait_idle)
+    assert before["n_paths"] == 4 and before["levels_present"] and before["levels_path_len"] > 1000
+    assert before["images"] == 1 and before["image_in_dom"] >= 1
+    assert page.get_by_role("link", name="Playground").count() >= 1 or page.get_by_text("Playground").count() >= 1
+    # open the first optimizer (GD) and move its η slider two notches right
+    page.locator("[data-testid='stExpander'] summary", has_text="1. GD").click()
+    slider = page.locator("[data-testid='stSlider']", has_text="learning rate").first
+    thumb = slider.locator("input[type='range']")
+    thumb.focus()
+    thumb.press("ArrowRight")
+    page.wait_for_function(f"""(old) => {{ const gd = ({MAP})(); if (!gd) return false;
+        const i = gd.data.findIndex(t => t.meta === 'path');
+        return Math.abs(Number(gd._fullData[i].x[1]) - old) > 1e-9; }}""", arg=before["path0_x1"], timeout=90_000)
+    wait_idle(page)
+    shown = slider.get_by_test_id("stSliderThumbValue").inner_text().strip()
+    assert float(shown) > 0.01
+    # the link follows the slider
+    page.wait_for_function("(v) => decodeURIComponent(location.search).includes('opt=gd,lr=' + v)", arg=shown,
+                           timeout=30_000)
+
+
+def test_play_moves_the_heads_and_the_level_lines_stay(app_url, page, wait_idle):
+    page.goto(app_url + "/?steps=300")
+    wait_map(page, wait_idle)
+    page.evaluate(f"""() => {{ const gd = ({MAP})(); window.__frames = 0;
+        gd.on('plotly_animatingframe', () => window.__frames++); }}""")
+    page.locator(".updatemenu-button", has_text="Replay").click()
+    t0 = time.monotonic()
+    page.wait_for_function("() => window.__frames >= 5", timeout=30_000)
+    samples = []
+    for _ in range(6):
+        s = map_state(page)
+        samples.append(s)
+        assert s["levels_present"] and s["levels_path_len"] > 1000, "level lines vanished during playback"
+        assert s["image_in_dom"] >= 1, "shading vanished during playback"
+        page.wait_for_timeout(250)
+    frames = page.evaluate("window.__frames")
+    fps = frames / (time.monotonic() - t0)
+    print(f"\nplayback: {frames} frames in {time.monotonic() - t0:.2f} s = {fps:.1f} frames/s (headless Chromium)")
+    xs = {tuple(s["heads_x"]) for s in samples}
+    assert len(xs) >= 3, "the head markers did not move"
+    assert fps > 5
+    # the fastest speed: frames as fast as this browser draws them
+    page.locator(".updatemenu-button", has_text="Pause").click()
+    page.evaluate("window.__frames = 0")
+    page.locator(".updatemenu-button", has_text="Replay").click()
+    page.locator(".updatemenu-button", has_text="max").click()
+    t1 = time.monotonic()
+    page.wait_for_timeout(2000)
+    fast = page.evaluate("window.__frames") / (time.monotonic() - t1)
+    print(f"playback at 'max' speed: {fast:.1f} frames/s")
+    assert map_state(page)["levels_path_len"] > 1000
+    # pause holds the heads still
+    page.locator(".updatemenu-button", has_text="Pause").click()
+    page.wait_for_timeout(300)
+    a = map_state(page)["heads_x"]
+    page.wait_for_timeout(600)
+    assert map_state(page)["heads_x"] == a
+
+
+def test_click_on_the_map_moves_the_start(app_url, page, wait_idle):
+    page.goto(app_url + "/")
+    state = wait_map(page, wait_idle)
+    assert state["start"] == [-8, 2]
+    # the page pixel of the data point (5, -1)
+    xy = page.evaluate(f"""() => {{ const gd = ({MAP})(); const L = gd._fullLayout;
+        const r = gd.getBoundingClientRect();
+        return [r.left + L._size.l + L.xaxis.l2p(5.0), r.top + L._size.t + L.yaxis.l2p(-1.0)]; }}""")
+    page.mouse.move(xy[0], xy[1])
+    page.wait_for_timeout(200)
+    page.mouse.click(xy[0], xy[1])
+    page.wait_for_function(f"""() => {{ const gd = ({MAP})(); if (!gd) return false;
+        const s = gd.data[gd.data.findIndex(t => t.meta === 'start')]; return Math.abs(s.x[0] - 5) < 0.3; }}""",
+                           timeout=90_000)
+    wait_idle(page)
+    s = map_state(page)["start"]
+    assert abs(s[0] - 5) < 0.3 and abs(s[1] + 1) < 0.2
+    x_input = page.get_by_label("start x")
+    assert abs(float(x_input.input_value()) - s[0]) < 1e-3
+    assert "start=5" in page.url
+
+
+def test_shared_link_opens_its_setup(app_url, page, wait_idle):
+    page.goto(app_url + "/playground?surface=saddle&steps=120&opt=adam,lr%3D0.05&opt=momentum,lr%3D0.05"
+                        "&conv=lecture&start=-1.5,1.5&bogus=1")
+    state = wait_map(page, wait_idle)
+    assert state["n_paths"] == 2 and state["start"] == [-1.5, 1.5]
+    assert page.get_by_label("steps").input_value() == "120"
+    assert page.get_by_role("combobox", name="surface").input_value() == "saddle"
+    assert page.get_by_text("ignored unknown parameter").count() >= 1          # the visible note
+    assert page.locator(".katex", has_text="M").count() >= 1                  # the lecture's momentum rule
+    assert "surface=saddle" in page.url and "conv=lecture" in page.url
+
+
+def test_deep_link_on_a_fresh_server_runs_through_the_entry_file(fresh_app_url, page, wait_idle):
+    # the very first request of a new server is a shared Playground link (Streamlit would run the
+    # page without app.py here: see ui/entry.py)
+    page.goto(fresh_app_url + "/playground?surface=himmelblau&steps=50&opt=nesterov,lr%3D0.002&bogus=1")
+    state = wait_map(page, wait_idle)
+    assert state["n_paths"] == 1
+    assert page.get_by_test_id("stTopNav").count() == 1                      # app.py's navigation
+    assert page.get_by_text("Presentation mode").count() >= 1               # app.py's shared control
+    assert page.get_by_text("ignored unknown parameter").count() >= 1
+    assert "surface=himmelblau" in page.url
+
+
+def test_setup_survives_a_visit_to_another_page(app_url, page, wait_idle):
+    page.goto(app_url + "/?surface=cliff&steps=123&opt=rmsprop,lr%3D0.05")
+    state = wait_map(page, wait_idle)
+    assert state["n_paths"] == 1
+    others = page.get_by_test_id("stTopNavLink").filter(has_not_text="Playground")
+    if others.count() == 0:
+        pytest.skip("no other page in the navigation yet")
+    others.first.click()
+    page.wait_for_function("() => !location.search.includes('steps=123')", timeout=60_000)
+    wait_idle(page)
+    page.get_by_test_id("stTopNavLink").filter(has_text="Playground").first.click()
+    state = wait_map(page, wait_idle)
+    assert state["n_paths"] == 1
+    assert page.get_by_label("steps").input_value() == "123"
+    assert page.get_by_role("combobox", name="surface").input_value() == "cliff"
+    page.wait_for_function("() => location.search.includes('steps=123')", timeout=60_000)

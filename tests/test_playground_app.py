@@ -1,0 +1,518 @@
+"""The Playground page under Streamlit's AppTest, plus ui.share / ui.limits / ui.runs.
+
+AppTest runs pages/playground.py directly (see BRIEF: with st.navigation, AppTest drops the entry
+file from the second widget change on), so all the state the page needs lives in its own path.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import random
+import urllib.parse
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import optimizers
+import surfaces
+from ui import controls, limits, runs, share
+from ui.share import OptSpec, Setup
+from viz import figures as F
+
+import pathlib
+
+PAGE = str(pathlib.Path(__file__).resolve().parents[1] / "pages" / "playground.py")
+
+
+# ------------------------------------------------------------------------------ helpers
+def app(query: dict | None = None, **state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    if query:
+        at.query_params.update(query)
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _arr(v):
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v, dtype=float)
+
+
+def figures(at: AppTest) -> dict[str, dict]:
+    """The page's plotly figures by role: map, 3d, linked, schedule."""
+    out = {}
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        metas = [t.get("meta") for t in spec["data"]]
+        if "levels" in metas:
+            out["map"] = spec
+        elif "surface" in metas:
+            out["3d"] = spec
+        elif any(m in F.LINKED_ROWS for m in metas):
+            out["linked"] = spec
+        else:
+            out["schedule"] = spec
+    return out
+
+
+def traces(spec: dict, role: str) -> list[dict]:
+    return [t for t in spec["data"] if t.get("meta") == role]
+
+
+def paths(at: AppTest) -> list[np.ndarray]:
+    return [np.stack([_arr(t["x"]), _arr(t["y"])], -1) for t in traces(figures(at)["map"], "path")]
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def latex(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.latex)
+
+
+def slot_key(at: AppTest, index: int, name: str) -> str:
+    return controls._k(at.session_state["pg_slots"][index], name)
+
+
+# ------------------------------------------------------------------------------ default scene
+def test_default_scene():
+    at = ok(app())
+    figs = figures(at)
+    assert set(figs) >= {"map", "linked", "schedule"} and "3d" not in figs
+    m = figs["map"]
+    assert len(traces(m, "path")) == 4 and len(traces(m, "heads")) == 1 and traces(m, "levels")
+    assert [t["name"] for t in traces(m, "path")] == ["1. GD η=0.01", "2. Momentum η=0.01", "3. RMSProp η=0.01",
+                                                      "4. Adam η=0.1"]
+    assert m["layout"]["xaxis"]["range"] == [-10.0, 10.0] and len(m["frames"]) == 301
+    assert traces(m, "minima")[0]["x"] == [0.0]
+    # the start point of every path is the bowl's default start
+    for p in paths(at):
+        np.testing.assert_allclose(p[0], surfaces.get("bowl").start)
+    # the linked plots: loss, grad norm, η_t, η_t/σ_t and m_t for the 4 optimizers
+    rows = [t["meta"] for t in figs["linked"]["data"]]
+    assert rows.count(F.LINKED_ROWS[0]) == 4 and rows.count(F.LINKED_ROWS[3]) == 8
+    # the surface and 4 update rules in LaTeX; no warning, no error
+    assert len(at.latex) == 5 and "log" in at.latex[0].value
+    assert not at.warning and not at.error
+    assert at.query_params["surface"] == "bowl" and len(at.query_params["opt"]) == 4
+    assert [b.label for b in at.download_button] == ["Trajectories (CSV)", "Trajectories (JSON)"]
+
+
+def test_the_drawn_path_is_the_engine_run():
+    at = ok(app())
+    t = optimizers.run("bowl", "adam", steps=300, start=(-8.0, 2.0), lr=0.1)
+    np.testing.assert_allclose(paths(at)[3], t.path)          # 301 points: drawn in full
+
+
+# ------------------------------------------------------------------------------ surface and start
+@pytest.mark.parametrize("name", surfaces.names())
+def test_every_surface(name):
+    at = ok(app())
+    at.selectbox(key="pg_surface").set_value(name).run()
+    ok(at)
+    s = surfaces.get(name)
+    assert (at.session_state["pg_x0"], at.session_state["pg_y0"]) == s.start   # the start follows the surface
+    m = figures(at)["map"]
+    assert m["layout"]["xaxis"]["range"] == list(s.bounds[0]) and m["layout"]["yaxis"]["range"] == list(s.bounds[1])
+    assert len(traces(m, "minima")[0]["x"]) == len(s.minima)
+    assert s.latex in latex(at) and at.query_params["surface"] == name
+
+
+def test_start_inputs_and_clamping():
+    at = ok(app())
+    at.number_input(key="pg_x0").set_value(5.0).run()
+    at.number_input(key="pg_y0").set_value(-1.0).run()
+    ok(at)
+    assert all(np.allclose(p[0], (5.0, -1.0)) for p in paths(at))
+    assert at.query_params["start"] == "5,-1"
+    at.number_input(key="pg_x0").set_value(50.0).run()          # outside the bowl's view
+    ok(at)
+    assert at.session_state["pg_x0"] == 10.0 and "clamped to 10" in texts(at.info)
+    assert all(np.allclose(p[0], (10.0, -1.0)) for p in paths(at))
+
+
+def test_click_selection_gives_the_start():
+    ev = {"selection": {"points": [{"curve_number": 3, "x": 1.0, "y": 2.0},
+                                   {"curve_number": 1, "x": -4.5, "y": 0.75}]}}
+    assert controls.start_from_selection(ev, grid_curve=1) == (-4.5, 0.75)
+    assert controls.start_from_selection(ev) == (1.0, 2.0)
+    assert controls.start_from_selection({"selection": {"points": []}}) is None
+    assert controls.start_from_selection(None) is None
+    assert controls.start_from_selection({"selection": {"points": [{"x": "nan", "y": 1}]}}) is None
+
+
+def test_custom_formula_good_bad_and_undefined():
+    at = ok(app())
+    at.selectbox(key="pg_surface").set_value(controls.CUSTOM).run()
+    ok(at)
+    assert at.text_input(key="pg_formula").value                     # a starter formula is shown
+    at.text_input(key="pg_formula").set_value("(x-1)**2 + 4*y**2").run()
+    ok(at)
+    assert len(paths(at)) == 4 and at.query_params["surface"] == "f:(x-1)**2 + 4*y**2"
+    bad = "x**2 + foo(y)"
+    at.text_input(key="pg_formula").set_value(bad).run()
+    ok(at)
+    assert "foo" in texts(at.error) and "character 8" in texts(at.error)
+    assert at.text_input(key="pg_formula").value == bad                # what the user typed stays
+    assert "^" in at.code[0].value and "map" not in figures(at)
+    at.text_input(key="pg_formula").set_value("log(-1 - x**2)").run()  # defined nowhere in the view
+    ok(at)
+    assert "not finite anywhere" in texts(at.error)
+    at.text_input(key="pg_formula").set_value("x**2 + y**2").run()     # and back to a good one
+    ok(at)
+    assert not at.error and len(paths(at)) == 4
+
+
+# ------------------------------------------------------------------------------ optimizers
+def test_add_and_remove_optimizers_up_to_eight():
+    at = ok(app())
+    at.selectbox(key="pg_add").set_value("nadam").run()
+    at.button(key="pg_add_btn").click().run()
+    ok(at)
+    assert len(paths(at)) == 5 and "NAdam" in traces(figures(at)["map"], "path")[-1]["name"]
+    for _ in range(3):
+        at.button(key="pg_add_btn").click().run()
+    ok(at)
+    assert len(paths(at)) == limits.MAX_OPTIMIZERS and at.button(key="pg_add_btn").disabled
+    assert len(at.query_params["opt"]) == 8
+    sid = at.session_state["pg_slots"][0]
+    at.button(key=controls._k(sid, "remove")).click().run()
+    ok(at)
+    names = [t["name"] for t in traces(figures(at)["map"], "path")]
+    assert len(names) == 7 and names[0].startswith("1. Momentum")     # GD went; colours follow the order
+    for _ in range(6):
+        at.button(key=controls._k(at.session_state["pg_slots"][0], "remove")).click().run()
+    ok(at)
+    assert len(paths(at)) == 1 and at.button(key=controls._k(at.session_state["pg_slots"][0], "remove")).disabled
+
+
+NON_DEFAULT = {"lr": 0.05, "momentum": 0.5, "nesterov": True, "alpha": 0.9, "eps": 1e-3, "centered": True,
+               "beta1": 0.5, "beta2": 0.9, "bias_correction": False, "amsgrad": True, "weight_decay": 0.5,
+               "momentum_decay": 0.5}
+
+
+def _set(at, key, value):
+    if key.endswith(("_lr", "_eps")):
+        at.select_slider(key=key).set_value(value)
+    elif isinstance(value, bool):
+        at.checkbox(key=key).set_value(value)
+    else:
+        at.number_input(key=key).set_value(value)
+    return at.run()
+
+
+@pytest.mark.parametrize("name", [n for n in share.PARAMS if n != share.COMPOSE])
+def test_every_hyperparameter_changes_the_run(name):
+    at = ok(app())
+    at.selectbox(key=slot_key(at, 0, "name")).set_value(name).run()
+    ok(at)
+    assert at.session_state[slot_key(at, 0, "lr")] == 0.01             # η kept when switching
+    for key in share.PARAMS[name]:
+        before = paths(at)[0]
+        value = NON_DEFAULT[key]
+        if key == "lr":
+            value = 0.02
+        _set(at, slot_key(at, 0, key), value)
+        ok(at)
+        assert not at.error, texts(at.error)
+        after = paths(at)[0]
+        assert before.shape != after.shape or not np.array_equal(before, after), f"{name}.{key} changed nothing"
+        enc = at.query_params["opt"][0]
+        assert enc.startswith(name) and f"{key}=" in enc
+
+
+def test_compose_your_own_is_adam_when_built_from_adams_parts():
+    at = ok(app())
+    at.selectbox(key=slot_key(at, 0, "name")).set_value(share.COMPOSE).run()
+    at.selectbox(key=slot_key(at, 0, "mom")).set_value("ema").run()
+    at.selectbox(key=slot_key(at, 0, "rms")).set_value("adam").run()
+    _set(at, slot_key(at, 0, "lr"), 0.1)
+    ok(at)
+    # only the parts' own hyperparameters are shown
+    shown = {w.key for w in at.number_input if w.key.startswith(controls._k(at.session_state["pg_slots"][0], ""))}
+    assert shown == {slot_key(at, 0, "beta1"), slot_key(at, 0, "beta2")}
+    np.testing.assert_allclose(paths(at)[0], paths(at)[3])             # slot 4 is Adam η=0.1
+    assert at.query_params["opt"][0].startswith("compose,mom=ema,rms=adam")
+    assert "ema+adam" in traces(figures(at)["map"], "path")[0]["name"]
+
+
+def test_convention_switch_shows_each_rule():
+    at = ok(app())
+    assert r"b_t = \mu\, b_{t-1}" in latex(at)                          # PyTorch heavy ball
+    at.radio(key="pg_conv").set_value("lecture").run()
+    ok(at)
+    tex = latex(at)
+    assert "M_{t+1}" in tex and r"b_t = \mu" not in tex                  # the lecture's movement
+    assert at.query_params["conv"] == "lecture"
+    at.radio(key="pg_conv").set_value("book").run()
+    ok(at)
+    assert "M_{t+1}" in latex(at)
+    # a preset the book does not define falls back to PyTorch's formula, and says so
+    at.selectbox(key=slot_key(at, 3, "name")).set_value("nadam").run()
+    ok(at)
+    assert "does not define nadam" in texts(at.caption)
+    # PyTorch-only options are greyed out outside the torch convention
+    at.selectbox(key=slot_key(at, 2, "name")).set_value("rmsprop").run()
+    assert at.checkbox(key=slot_key(at, 2, "centered")).disabled
+    at.radio(key="pg_conv").set_value("torch").run()
+    assert not at.checkbox(key=slot_key(at, 2, "centered")).disabled
+
+
+def test_engine_errors_are_shown_for_that_optimizer_only():
+    at = ok(app())
+    at.selectbox(key=slot_key(at, 1, "name")).set_value("momentum").run()
+    _set(at, slot_key(at, 1, "momentum"), 0.0)
+    _set(at, slot_key(at, 1, "nesterov"), True)                       # Nesterov needs momentum > 0
+    ok(at)
+    assert "Nesterov" in texts(at.error) and len(paths(at)) == 3
+
+
+# ------------------------------------------------------------------------------ schedule, steps, noise, clipping, device
+def test_schedule_and_its_arguments():
+    at = ok(app())
+    at.selectbox(key="pg_sched").set_value("step").run()
+    at.number_input(key="pg_sched_step_step_size").set_value(50).run()
+    at.number_input(key="pg_sched_step_gamma").set_value(0.5).run()
+    ok(at)
+    assert at.query_params["sched"] == "step,step_size=50,gamma=0.5"
+    sched = figures(at)["schedule"]["data"][0]
+    x, y = _arr(sched["x"]), _arr(sched["y"])
+    assert y[list(x).index(49)] == 0.01 and y[list(x).index(50)] == 0.005     # η_t halves at t = 50
+    eta = [t for t in figures(at)["linked"]["data"] if t["meta"] == F.LINKED_ROWS[2]][0]
+    ex, ey = _arr(eta["x"]), _arr(eta["y"])
+    assert ey[list(ex).index(50)] == 0.01 and ey[list(ex).index(51)] == 0.005  # update t uses η_{t-1}
+    for name in optimizers.SCHEDULES:
+        at.selectbox(key="pg_sched").set_value(name).run()
+        ok(at)
+        assert not at.error, (name, texts(at.error))
+    at.selectbox(key="pg_sched").set_value("warmup").run()
+    at.selectbox(key="pg_sched_warmup_decay").set_value("linear").run()
+    ok(at)
+    assert "decay=linear" in at.query_params["sched"]
+
+
+def test_steps():
+    at = ok(app())
+    at.number_input(key="pg_steps").set_value(1000).run()
+    ok(at)
+    m = figures(at)["map"]
+    assert all(len(p) == 1001 for p in paths(at)) and len(m["frames"]) == F.MAX_FRAMES
+    assert m["frames"][-1]["name"] == "1000" and at.query_params["steps"] == "1000"
+
+
+def test_noise_seed_and_clipping():
+    at = ok(app())
+    clean = paths(at)[0]
+    at.toggle(key="pg_noise_on").set_value(True).run()
+    at.number_input(key="pg_noise").set_value(5.0).run()
+    ok(at)
+    noisy = paths(at)[0]
+    assert not np.allclose(clean, noisy) and at.query_params["noise"] == "5"
+    at.number_input(key="pg_seed").set_value(7).run()
+    assert not np.allclose(noisy, paths(at)[0]) and at.query_params["seed"] == "7"
+    at.toggle(key="pg_noise_on").set_value(False).run()
+    np.testing.assert_allclose(paths(at)[0], clean)
+    at.toggle(key="pg_clip_on").set_value(True).run()
+    at.number_input(key="pg_clip").set_value(1.0).run()
+    ok(at)
+    clipped = paths(at)[0]
+    t = optimizers.run("bowl", "gd", steps=300, start=(-8.0, 2.0), lr=0.01, max_norm=1.0)
+    np.testing.assert_allclose(clipped, t.path)
+    assert at.query_params["clip"] == "1"
+
+
+def test_device_choices():
+    at = ok(app())
+    sb = at.selectbox(key="pg_device")
+    assert list(sb.options) == list(controls.devices())
+    sb.set_value("cpu").run()
+    ok(at)
+    assert at.query_params["device"] == "cpu" and len(paths(at)) == 4
+
+
+def test_views_and_presentation_mode():
+    at = ok(app())
+    at.segmented_control(key="pg_view").set_value("3d").run()
+    ok(at)
+    figs = figures(at)
+    assert "3d" in figs and "map" not in figs and at.query_params["view"] == "3d"
+    at.segmented_control(key="pg_view").set_value("both").run()
+    assert {"3d", "map"} <= set(figures(at))
+    small = figures(at)["map"]["layout"]["font"]["size"]
+    at2 = ok(app(presentation=True))
+    big = figures(at2)["map"]["layout"]["font"]["size"]
+    assert big > small and at2.query_params["present"] == "1"
+    assert traces(figures(at2)["map"], "path")[0]["line"]["width"] > traces(figures(at)["map"], "path")[0]["line"]["width"]
+
+
+# ------------------------------------------------------------------------------ divergence and presets
+def test_divergence_at_eta_10_is_named_with_its_step():
+    at = ok(app())
+    _set(at, slot_key(at, 0, "lr"), 10.0)
+    ok(at)
+    warning = texts(at.warning)
+    assert "1. GD η=10" in warning and "diverged at step 1" in warning
+    m = figures(at)["map"]
+    d = traces(m, "diverged")[0]
+    assert np.isfinite(d["x"][0]) and len(traces(m, "path")) == 4       # the others still race
+    assert len(at.latex) == 5
+
+
+@pytest.mark.parametrize("preset", list(controls.PRESETS))
+def test_presets(preset):
+    at = ok(app())
+    at.button(key=f"pg_preset_{preset}").click().run()
+    ok(at)
+    want = controls.PRESETS[preset]
+    assert at.session_state["pg_surface"] == want.surface
+    assert [t["name"].split(". ", 1)[1] for t in traces(figures(at)["map"], "path")] == [o.label for o in want.opts]
+    assert share.decode(at.query_params)[0] == want.with_(start=surfaces.get(want.surface).start)
+    if "diverges" in preset:
+        assert "diverged at step" in texts(at.warning)
+
+
+# ------------------------------------------------------------------------------ the query string
+def test_query_round_trip_through_the_page():
+    setup = Setup(surface="crescent", start=(-3.5, 3.0), steps=400,
+                  opts=(OptSpec.make("adagrad", lr=0.5), OptSpec.make("rmsprop", lr=0.03, alpha=0.9),
+                        OptSpec.make(share.COMPOSE, mom="movement", rms="adagrad_mean", lr=0.2)),
+                  convention="lecture", schedule="cosine", schedule_args=(("T_max", 200), ("eta_min", 0.001)),
+                  noise=0.5, seed=3, clip=2.0, device="cpu", view="both")
+    q = share.encode(setup)
+    at = ok(app(q))
+    assert not at.info                                                   # nothing needed adjusting
+    assert at.selectbox(key="pg_surface").value == "crescent"
+    assert at.number_input(key="pg_steps").value == 400 and at.radio(key="pg_conv").value == "lecture"
+    assert at.select_slider(key=slot_key(at, 1, "lr")).value == 0.03
+    assert at.number_input(key=slot_key(at, 1, "alpha")).value == 0.9
+    assert at.number_input(key="pg_sched_cosine_T_max").value == 200
+    assert at.toggle(key="pg_clip_on").value and at.number_input(key="pg_clip").value == 2.0
+    assert all(np.allclose(p[0], (-3.5, 3.0)) for p in paths(at))
+    assert share.normalize(at.query_params) == share.normalize(q)        # the page writes back the same link
+    # a widget change keeps the rest of the link
+    at.number_input(key="pg_steps").set_value(500).run()
+    assert share.decode(at.query_params)[0] == setup.with_(steps=500)
+
+
+def test_links_built_by_other_pages_decode_to_their_setup():
+    setup = controls.PRESETS["Adagrad vs RMSProp on the crescent"].with_(start=(-3.0, 6.0))
+    link = share.link(setup)
+    assert link.startswith(share.PLAYGROUND_PATH + "?")
+    parsed = urllib.parse.parse_qs(link.split("?", 1)[1])
+    assert share.decode(parsed) == (setup, [])
+
+
+@pytest.mark.parametrize("query, note", [
+    ({"steps": "1000000000"}, "clamped to 100000"),
+    ({"steps": "abc"}, "not an integer"),
+    ({"opt": ["gd,lr=100"]}, "clamped to 10"),
+    ({"opt": ["bogus,lr=1"]}, "unknown optimizer"),
+    ({"opt": ["adam,beta1=1.5,zzz=1"]}, "no parameter"),
+    ({"opt": [f"gd,lr={i / 100}" for i in range(1, 12)]}, "at most 8"),
+    ({"start": "nan,1"}, "not a finite number"),
+    ({"start": "1e9,0"}, "clamped to 10"),
+    ({"surface": "moon"}, "not one of"),
+    ({"conv": "matlab"}, "not one of"),
+    ({"sched": "step,step_size=-4,gamma=2"}, "clamped"),
+    ({"device": "cuda"}, "not available"),
+    ({"noise": "-1"}, "clamped to 0"),
+    ({"clip": "1e99"}, "clamped"),
+    ({"hack": "1"}, "unknown parameter"),
+    ({"surface": "f:" + "x+" * 150 + "y"}, "cut to 200"),
+    ({"opt": ["gd,lr=" + "9" * 500]}, "too long"),
+])
+def test_malformed_query_values_give_a_visible_note(query, note):
+    at = ok(app(query))
+    assert note in texts(at.info), texts(at.info)
+    if not query.get("surface", "").startswith("f:"):
+        assert "map" in figures(at)
+
+
+def _fuzz_value(rng: random.Random, key: str) -> str | list[str]:
+    junk = ["", " ", "nan", "inf", "-inf", "1e309", "-0", "0x10", "1_000", "None", "%00", "'; DROP", "\u202e",
+            "😀", ",", "=", ",,=,", "[]", "{}", "\\", "1,2,3", "1e-400", "-1e-400", "a" * 300]
+    nums = [str(rng.uniform(-1e3, 1e3)), str(rng.randint(-10, 600)), f"{rng.uniform(0, 2):.3f}", "1e9", "-5"]
+    pool = junk + nums
+    if key == "opt":
+        names = list(share.PARAMS) + ["gd ", "ADAM", ""]
+        keys = ["lr", "momentum", "beta1", "beta2", "eps", "alpha", "nesterov", "mom", "rms", "x", ""]
+        return [",".join([rng.choice(names)] + [f"{rng.choice(keys)}={rng.choice(pool)}" for _ in range(rng.randint(0, 4))])
+                for _ in range(rng.randint(0, 10))]
+    if key == "sched":
+        arg = rng.choice(["step_size", "gamma", "T_max", "decay", "warmup_steps", "zz"])
+        return f"{rng.choice(list(optimizers.SCHEDULES) + ['x'])},{arg}={rng.choice(pool)}"
+    if key == "surface":
+        return rng.choice(surfaces.names() + ["f:x**2+y", "f:__import__('os')", "f:" + rng.choice(pool), rng.choice(pool)])
+    if key == "steps":  # big values are clamped to 100000 (covered above); keep the runs short here
+        return rng.choice(junk + [str(rng.randint(-10, 300)), "2.5", "-1"])
+    if key == "start":
+        return f"{rng.choice(pool)},{rng.choice(pool)}"
+    return rng.choice(pool)
+
+
+def test_query_fuzzing_never_raises():
+    rng = random.Random(20261121)
+    # the decoder alone, on many inputs
+    for _ in range(2000):
+        q = {k: _fuzz_value(rng, k) for k in rng.sample(share.KNOWN + ("junk",), rng.randint(0, len(share.KNOWN)))}
+        setup, notes = share.decode(q)
+        assert isinstance(setup, Setup) and 1 <= len(setup.opts) <= limits.MAX_OPTIMIZERS
+        assert limits.STEPS[0] <= setup.steps <= limits.STEPS[1]
+    # the page, on 200 of them (one session: each new query string is a newly opened link)
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    for i in range(200):
+        q = {k: _fuzz_value(rng, k) for k in rng.sample(share.KNOWN, rng.randint(1, 5))}
+        q["steps"] = q.get("steps", "50")
+        at.query_params.clear()
+        at.query_params.update(q)
+        at.run()
+        assert not at.exception, (i, q, [e.value for e in at.exception])
+
+
+# ------------------------------------------------------------------------------ ui.share / ui.limits / ui.runs
+def test_encode_decode_round_trip_for_every_optimizer_and_schedule():
+    for name in share.PARAMS:
+        for sched in optimizers.SCHEDULES:
+            s = share.canonical(Setup(opts=(OptSpec.make(name, lr=0.002),), schedule=sched, start=(1.0, -1.0)))
+            assert share.decode(share.encode(s)) == (s, []), (name, sched)
+
+
+def test_lr_grid_holds_the_lectures_rates():
+    for v in (1e-7, 1e-3, 2e-3, 1e-2, 0.1, 1.0, 10.0, 5e-3, 0.03):
+        assert v in limits.LR_GRID
+    assert limits.LR_GRID[0] == 1e-7 and limits.LR_GRID[-1] == 10.0
+    notes = []
+    assert limits.snap_lr("lr", "0.0123", notes) in limits.LR_GRID and notes
+
+
+def test_export_csv_and_json():
+    s = Setup()
+    r = runs.run_spec(s, s.opts[0], (-8.0, 2.0))
+    csv_text = runs.trajectories_csv([("GD", r)])
+    lines = csv_text.strip().splitlines()
+    assert lines[0].split(",") == runs.CSV_COLUMNS and len(lines) == 1 + 301
+    first = lines[1].split(",")
+    assert first[:4] == ["GD", "0", "-8.0", "2.0"] and float(first[6]) == 0.01
+    assert lines[-1].split(",")[6] == ""                                 # no update leaves the last point
+    doc = json.loads(runs.trajectories_json([("GD", r)], share.encode(s)))
+    assert doc["setup"]["surface"] == "bowl" and doc["trajectories"][0]["path"][0] == [-8.0, 2.0]
+    assert len(doc["trajectories"][0]["eta_t"]) == 300
+    # a long run is thinned to at most EXPORT_MAX_ROWS rows, ending on the last step
+    idx = runs.export_indices(100_001)
+    assert len(idx) <= runs.EXPORT_MAX_ROWS + 1 and idx[-1] == 100_000
+
+
+def test_export_of_a_diverged_run_is_valid_json():
+    s = Setup(opts=(OptSpec.make("gd", lr=10.0),))
+    r = runs.run_spec(s, s.opts[0], (-8.0, 2.0))
+    doc = json.loads(runs.trajectories_json([("GD", r)]))
+    assert doc["trajectories"][0]["diverged_at"] == 1 and doc["trajectories"][0]["loss"][-1] is None

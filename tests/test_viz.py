@@ -1,0 +1,211 @@
+"""viz/: thinning, level lines, and the figures (validated by plotly.py, which viz itself skips)."""
+import ast
+import json
+import pathlib
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+import optimizers
+import surfaces
+from viz import contours
+from viz import figures as F
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _validated(fig: go.Figure) -> go.Figure:
+    """Rebuild with full validation: raises if the spec has a wrong property or value."""
+    return go.Figure(fig.to_dict())
+
+
+def _track(surface, name, lr, steps=300, i=0):
+    t = optimizers.run(surface, name, steps=steps, lr=lr)
+    return t, F.Track(f"{name} {lr}", F.PALETTE[i], t.path, t.diverged_at, t.loss)
+
+
+def test_viz_does_not_import_streamlit():
+    for path in (ROOT / "viz").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert "streamlit" not in names, path
+
+
+# ------------------------------------------------------------------------------ thinning
+@pytest.mark.parametrize("n", [1, 2, 299, 301, 100_001])
+def test_frame_indices_cover_both_ends_and_are_bounded(n):
+    idx = F.frame_indices(n, 300)
+    assert idx[0] == 0 and idx[-1] == n - 1
+    assert len(idx) <= 300 and np.all(np.diff(idx) > 0)
+
+
+def test_frame_indices_keep_the_divergence_step():
+    idx = F.frame_indices(100_001, 300, must=(12_345, None))
+    assert 12_345 in idx and len(idx) <= 301
+
+
+def test_path_indices_keep_consecutive_pairs():
+    idx = F.path_indices(100_001, 2000)
+    assert len(idx) <= 2000 and idx[0] == 0 and idx[-1] == 100_000
+    tail = idx[idx >= 1000]
+    # every kept point past the first half has its neighbour kept too: each pair is a real step
+    assert np.isin(tail[:-1], np.concatenate([tail - 1, tail + 1])).all()
+    np.testing.assert_array_equal(F.path_indices(50, 2000), np.arange(50))
+
+
+def test_envelope_keeps_spikes_of_a_long_line():
+    y = np.ones(100_000)
+    y[54_321] = 1e6          # one spike a uniform stride would very likely miss
+    y[77_777] = -5.0
+    idx = F.envelope_indices(y, 2000)
+    assert len(idx) <= 2000 + 2
+    assert 54_321 in idx and 77_777 in idx and idx[0] == 0 and idx[-1] == len(y) - 1
+
+
+def test_envelope_of_a_bounce_keeps_both_sides():
+    y = np.where(np.arange(100_001) % 2 == 0, 1.0, -1.0)   # y -> -y every step
+    kept = y[F.envelope_indices(y, 2000)]
+    assert (kept == 1.0).any() and (kept == -1.0).any()
+
+
+def test_envelope_with_nan_tail():
+    y = np.arange(10_000, dtype=float)
+    y[5000:] = np.nan
+    idx = F.envelope_indices(y, 300)
+    assert 4999 in idx
+
+
+# ------------------------------------------------------------------------------ level lines
+def test_level_lines_of_a_circle_lie_on_it():
+    xs = ys = np.linspace(-2, 2, 81)
+    X, Y = np.meshgrid(xs, ys)
+    Z = X**2 + Y**2
+    lx, ly = contours.level_lines(xs, ys, Z, [1.0])
+    ok = np.isfinite(lx)
+    r = np.hypot(lx[ok], ly[ok])
+    assert ok.sum() > 50
+    assert np.abs(r - 1.0).max() < 0.01          # linear interpolation on a fine grid
+    # one closed polyline: a single NaN separator at the end, first point == last point
+    assert (~ok).sum() == 1
+    assert np.allclose([lx[0], ly[0]], [lx[ok][-1], ly[ok][-1]])
+
+
+def test_levels_are_geometric_for_a_log_scale_surface():
+    _, _, Z = surfaces.get("rosenbrock").grid(60)
+    levels, used_log = contours.levels_for(Z, 10, True)
+    assert used_log and np.allclose(np.diff(np.log(levels)), np.log(levels[1] / levels[0]))
+    levels, used_log = contours.levels_for(Z - 100.0, 10, False)
+    assert not used_log and np.allclose(np.diff(levels), levels[1] - levels[0])
+
+
+def test_shade_png_is_a_png_and_marks_undefined_values():
+    v = np.array([[0.0, 0.5], [1.0, np.nan]])
+    uri = contours.shade_png(v)
+    assert uri.startswith("data:image/png;base64,")
+    import base64
+    import io
+
+    from PIL import Image
+
+    im = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+    # flipped: image row 0 is the highest y; NaN is pale red, 0 is white
+    assert tuple(im[1, 0]) == (255, 255, 255) and tuple(im[0, 1]) == (250, 215, 215)
+
+
+# ------------------------------------------------------------------------------ the map
+def test_map_figure_roles_ranges_frames_and_validity():
+    s = surfaces.get("bowl")
+    tracks = [_track(s, "gd", 1e-2, i=0)[1], _track(s, "adam", 0.1, i=1)[1]]
+    fig = F.map_figure(s, tracks, start=s.start)
+    _validated(fig)
+    roles = [t.meta for t in fig.data]
+    assert roles[0] == "levels" and "click-grid" in roles and "minima" in roles and "start" in roles
+    assert roles.count("path") == 2 and roles.count("heads") == 1 and "diverged" not in roles
+    assert list(fig.layout.xaxis.range) == [-10.0, 10.0] and list(fig.layout.yaxis.range) == [-3.0, 3.0]
+    assert fig.layout.images[0].source.startswith("data:image/png")
+    heads = F.trace_index(fig, "heads")
+    assert len(fig.frames) == 301
+    # frames move only the head markers, never the level lines or the paths
+    assert all(tuple(fr.traces) == (heads,) for fr in fig.frames)
+    # frame k puts each head at step k of its path
+    k = 150
+    fr = next(f for f in fig.frames if f.name == str(k))
+    np.testing.assert_allclose(fr.data[0].x, [tracks[0].path[k, 0], tracks[1].path[k, 0]])
+    # no frame animates with a full redraw, and the slider has one step per frame
+    assert len(fig.layout.sliders[0].steps) == len(fig.frames)
+    for b in fig.layout.updatemenus[0].buttons:
+        assert b.args[1]["frame"]["redraw"] is False
+    mins = fig.data[F.trace_index(fig, "minima")]
+    assert (list(mins.x), list(mins.y)) == ([0.0], [0.0])
+
+
+def test_map_marks_a_diverged_track_at_its_last_finite_point():
+    s = surfaces.get("bowl")
+    t, tr = _track(s, "gd", 10.0)
+    assert t.diverged_at == 1
+    fig = F.map_figure(s, [tr], start=s.start)
+    d = fig.data[F.trace_index(fig, "diverged")]
+    assert np.isfinite(d.x[0]) and (d.x[0], d.y[0]) == tuple(t.path[-1])
+    assert "diverged at step 1" in d.text[0]
+    assert str(1) in [f.name for f in fig.frames]
+
+
+def test_custom_formula_surface_with_undefined_region_draws():
+    s = surfaces.get("f:log(x) + y**2")      # undefined for x <= 0: half the view
+    fig = F.map_figure(s, [], start=s.start)
+    _validated(fig)
+    assert F.trace_index(fig, "levels") == 0 and not fig.frames
+
+
+@pytest.mark.parametrize("name", surfaces.names())
+def test_every_surface_has_level_lines_and_a_3d_view(name):
+    s = surfaces.get(name)
+    lx, ly, png, levels, _ = F.map_background(s)
+    assert np.isfinite(lx).sum() > 100 and png and len(levels) >= 5
+    fig = F.surface3d_figure(s, [_track(s, "adam", 0.05, steps=50)[1]])
+    _validated(fig)
+    assert [t.meta for t in fig.data][0] == "surface"
+
+
+def test_figure_sizes_within_budget():
+    s = surfaces.get("bowl")
+    tracks = [_track(s, n, lr, i=i)[1] for i, (n, lr) in enumerate([("gd", 1e-2), ("momentum", 1e-2),
+                                                                     ("rmsprop", 1e-2), ("adam", 0.1)])]
+    assert F.figure_json_size(F.map_figure(s, tracks, start=s.start)) < 1_000_000
+    # 8 long trajectories (synthetic: the size depends on the point count, not on the optimizer)
+    rng = np.random.default_rng(0)
+    long = [F.Track(f"t{i}", F.PALETTE[i], np.cumsum(rng.normal(0, 0.01, (100_001, 2)), 0)) for i in range(8)]
+    fig = F.map_figure(s, long, start=s.start)
+    assert len(fig.frames) <= F.MAX_FRAMES
+    assert F.figure_json_size(fig) < 3_000_000
+
+
+# ------------------------------------------------------------------------------ linked plots and schedule
+def test_linked_figure_rows_scales_and_lengths():
+    s = surfaces.get("bowl")
+    t = optimizers.run(s, "adam", steps=5000, lr=0.1)
+    ser = F.Series("adam", F.PALETTE[0], t.loss, t.grad_norm, t.lr, t.step_size, t.m)
+    fig = F.linked_figure([ser])
+    _validated(fig)
+    rows = [t.meta for t in fig.data]
+    assert rows.count(F.LINKED_ROWS[0]) == 1 and rows.count(F.LINKED_ROWS[3]) == 2 and rows.count(F.LINKED_ROWS[4]) == 2
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis2.type == "log" and fig.layout.yaxis5.type == "linear"
+    for tr in fig.data:
+        assert len(tr.x) <= F.MAX_LINE_POINTS + 2
+    loss = fig.data[0]
+    assert loss.x[0] == 0 and loss.x[-1] == 5000 and loss.y[-1] == t.loss[-1]
+    eta = next(tr for tr in fig.data if tr.meta == F.LINKED_ROWS[2])
+    assert eta.x[0] == 1 and eta.x[-1] == 5000            # η_t of update t is drawn at t = 1..T
+    # linear loss axis for a surface that can be negative
+    assert _validated(F.linked_figure([ser], loss_log=False)).layout.yaxis.type == "linear"
+
+
+def test_schedule_figure_is_log_when_rates_span_decades():
+    steps = 1000
+    flat = F.schedule_figure([("a", "#000", optimizers.lr_at("constant", steps, 0.1))])
+    decay = F.schedule_figure([("a", "#000", optimizers.lr_at("exponential", steps, 0.1, {"gamma": 0.99}))])
+    assert flat.layout.yaxis.type == "linear" and decay.layout.yaxis.type == "log"
+    _validated(decay)
+    assert json.loads(decay.to_json())["data"][0]["y"]

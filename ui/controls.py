@@ -1,0 +1,386 @@
+"""The Playground's widgets: session state <-> `Setup`, the sidebar, presets and the URL sync.
+
+Every widget has a key under "pg_"; its value is seeded from a `Setup` (from the URL, a preset or
+the previous visit) *before* the widget is created, so widgets never take `value=` arguments and
+a preset or a link simply writes session state. `read_setup()` turns the widgets back into a
+`Setup`, through ui.limits, with notes for anything clamped.
+"""
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+import optimizers
+import surfaces
+from optimizers import schedules
+
+from . import limits as L
+from . import share
+from .runs import torch_only
+from .share import COMPOSE, COMPOSE_USES, LABELS, PARAMS, OptSpec, Setup
+
+CUSTOM = "custom"   # the surface picker's "Custom formula" entry
+DOTS = (":blue[●]", ":orange[●]", ":green[●]", ":red[●]", ":violet[●]", ":gray[●]", "●", ":yellow[●]")  # viz PALETTE
+CONV_LABELS = {"lecture": "lecture", "book": "book", "torch": "PyTorch"}
+VIEW_LABELS = {"2d": "2-D map", "3d": "3-D surface", "both": "both"}
+PARAM_LABELS = {"lr": "η (learning rate)", "momentum": "momentum μ / λ", "alpha": "α (RMS decay)", "beta1": "β₁",
+                "beta2": "β₂", "eps": "ε", "bias_correction": "bias correction", "nesterov": "Nesterov",
+                "centered": "centered", "amsgrad": "AMSGrad", "weight_decay": "weight decay λ",
+                "momentum_decay": "momentum decay ψ"}
+FLOAT_STEP = {"momentum": 0.01, "alpha": 0.001, "beta1": 0.01, "beta2": 0.0001, "weight_decay": 0.001,
+              "momentum_decay": 0.001}
+
+PRESETS: dict[str, Setup] = {
+    "η=1e-2 bounces": Setup(surface="bowl", steps=300, opts=(OptSpec.make("gd", lr=1e-2),)),
+    "η=1e-7 crawls": Setup(surface="bowl", steps=100_000, opts=(OptSpec.make("gd", lr=1e-7),)),
+    "η=10 diverges": Setup(surface="bowl", steps=300, opts=(OptSpec.make("gd", lr=10.0), OptSpec.make("gd", lr=1e-2))),
+    "Adagrad vs RMSProp on the crescent": Setup(
+        surface="crescent", steps=1000, opts=(OptSpec.make("adagrad", lr=1.0), OptSpec.make("rmsprop", lr=0.03))),
+    "Momentum rolls past the saddle": Setup(
+        surface="saddle", steps=300, opts=(OptSpec.make("gd", lr=0.05), OptSpec.make("momentum", lr=0.05))),
+    "Momentum escapes a local minimum": Setup(
+        surface="local_minimum", steps=300, opts=(OptSpec.make("gd", lr=0.05), OptSpec.make("momentum", lr=0.05))),
+    "Adam vs GD on Rosenbrock": Setup(
+        surface="rosenbrock", steps=3000, opts=(OptSpec.make("gd", lr=1e-3), OptSpec.make("adam", lr=0.02))),
+}
+PRESETS = {k: share.canonical(v) for k, v in PRESETS.items()}
+
+
+def devices() -> tuple[str, ...]:
+    return ("auto", "cpu", "cuda") if torch.cuda.is_available() else ("auto", "cpu")
+
+
+def _k(sid: int, name: str) -> str:
+    return f"pg_o{sid}_{name}"
+
+
+# --------------------------------------------------------------------------- setup -> state
+def seed_state(setup: Setup, notes: list | None = None):
+    """Write `setup` into the widgets' session state (call before the widgets exist)."""
+    ss = st.session_state
+    if setup.surface.startswith("f:"):
+        ss["pg_surface"], ss["pg_formula"] = CUSTOM, setup.surface[2:]
+    else:
+        ss["pg_surface"] = setup.surface
+        ss.setdefault("pg_formula", "x**2 + 3*y**2")
+    start = setup.start
+    if start is None:
+        try:
+            start = surfaces.get(setup.surface).start
+        except Exception:
+            start = (0.0, 0.0)
+    ss["pg_x0"], ss["pg_y0"] = float(start[0]), float(start[1])
+    ss["pg_steps"] = int(setup.steps)
+    for sid in ss.get("pg_slots", []):
+        for key in [k for k in list(ss.keys()) if str(k).startswith(f"pg_o{sid}_")]:
+            del ss[key]
+    ss["pg_slots"] = list(range(len(setup.opts)))
+    ss["pg_next_slot"] = len(setup.opts)
+    for sid, o in enumerate(setup.opts):
+        _seed_opt(sid, o)
+    ss["pg_conv"] = setup.convention
+    ss["pg_sched"] = setup.schedule
+    for k, v in setup.schedule_args:
+        ss[f"pg_sched_{setup.schedule}_{k}"] = v
+    ss["pg_noise_on"] = setup.noise > 0
+    if setup.noise > 0:
+        ss["pg_noise"] = float(setup.noise)
+    ss.setdefault("pg_noise", 1.0)
+    ss["pg_seed"] = int(setup.seed)
+    ss["pg_clip_on"] = setup.clip is not None
+    if setup.clip is not None:
+        ss["pg_clip"] = float(setup.clip)
+    ss.setdefault("pg_clip", 1.0)
+    ss["pg_device"] = setup.device if setup.device in devices() else "auto"
+    ss["pg_view"] = setup.view
+
+
+def _seed_opt(sid: int, o: OptSpec):
+    ss = st.session_state
+    ss[_k(sid, "name")] = o.name
+    for k, v in o.params:
+        ss[_k(sid, k)] = v
+
+
+# --------------------------------------------------------------------------- state -> setup
+def surface_string() -> str:
+    ss = st.session_state
+    if ss.get("pg_surface") == CUSTOM:
+        return "f:" + str(ss.get("pg_formula", ""))
+    return ss.get("pg_surface", "bowl")
+
+
+def read_opt(sid: int) -> OptSpec:
+    ss = st.session_state
+    name = ss.get(_k(sid, "name"), "gd")
+    p = share.defaults(name)
+    for k in p:
+        if _k(sid, k) in ss:
+            p[k] = ss[_k(sid, k)]
+    return OptSpec(name, tuple(sorted(p.items())))
+
+
+def read_setup(notes: list) -> Setup:
+    """The Setup the widgets show, every value passed through ui.limits."""
+    ss = st.session_state
+    opts = []
+    for sid in ss.get("pg_slots", [])[: L.MAX_OPTIMIZERS]:
+        o = read_opt(sid)
+        p = o.p
+        for k, v in list(p.items()):
+            if k not in ("mom", "rms"):
+                p[k] = L.clamp_hyper(k, v, notes, share.defaults(o.name)[k], label=f"{LABELS[o.name]} ")
+        opts.append(OptSpec(o.name, tuple(sorted(p.items()))))
+    sched = ss.get("pg_sched", "constant")
+    args = share.schedule_defaults(sched)
+    for k in args:
+        key = f"pg_sched_{sched}_{k}"
+        if key in ss:
+            args[k] = ss[key]
+    clip = L.clamp_float("clip", ss.get("pg_clip", 1.0), L.CLIP, notes, 1.0) if ss.get("pg_clip_on") else None
+    noise = L.clamp_float("noise", ss.get("pg_noise", 1.0), L.NOISE, notes, 0.0) if ss.get("pg_noise_on") else 0.0
+    return Setup(
+        surface=surface_string(), start=(float(ss.get("pg_x0", 0.0)), float(ss.get("pg_y0", 0.0))),
+        steps=L.clamp_int("steps", ss.get("pg_steps", 300), L.STEPS, notes, 300), opts=tuple(opts),
+        convention=ss.get("pg_conv", "torch"), schedule=sched, schedule_args=tuple(sorted(args.items())),
+        noise=noise, seed=L.clamp_int("seed", ss.get("pg_seed", 0), L.SEED, notes, 0), clip=clip,
+        device=ss.get("pg_device", "auto"), view=ss.get("pg_view", "2d"))
+
+
+# --------------------------------------------------------------------------- URL sync
+def sync_from_url() -> list[str]:
+    """At the start of a run: a link opened (first run, or query parameters that differ from what
+    this page last wrote) seeds the widgets from the URL; otherwise a visit back to the page
+    restores the last setup. Returns the notes about the URL's values."""
+    ss = st.session_state
+    current = share.normalize(st.query_params)
+    setup_q = {k: v for k, v in current.items() if k != "present"}
+    notes: list[str] = []
+    first = "pg_setup" not in ss
+    if (first and setup_q) or (not first and setup_q and current != ss.get("pg_last_q")):
+        setup, notes = share.decode(current, devices=devices())
+        seed_state(setup)
+        ss["pg_setup"] = setup
+    elif first:
+        seed_state(Setup())
+        ss["pg_setup"] = Setup()
+    elif "pg_surface" not in ss or any(_k(sid, "name") not in ss for sid in ss.get("pg_slots", [])):
+        seed_state(ss["pg_setup"])  # back from another page: its widgets' state was dropped
+    return notes
+
+
+def write_url(setup: Setup, presentation: bool = False):
+    q = share.encode(setup)
+    if presentation:
+        q["present"] = "1"
+    norm = share.normalize(q)
+    if share.normalize(st.query_params) != norm:
+        st.query_params.from_dict(q)
+    st.session_state["pg_last_q"] = norm
+    st.session_state["pg_setup"] = setup
+
+
+# --------------------------------------------------------------------------- callbacks
+def apply_preset(name: str):
+    seed_state(PRESETS[name])
+    st.session_state["pg_flash"] = f"Preset: {name}"
+
+
+def _on_surface():
+    ss = st.session_state
+    try:
+        s = surfaces.get(surface_string())
+        ss["pg_x0"], ss["pg_y0"] = map(float, s.start)
+    except Exception:
+        pass
+
+
+def _on_start():
+    ss = st.session_state
+    notes = ss.setdefault("pg_widget_notes", [])
+    try:
+        b = surfaces.get(surface_string()).bounds
+    except Exception:
+        return
+    x, y = L.clamp_start((ss.get("pg_x0"), ss.get("pg_y0")), b, notes, (0.0, 0.0))
+    ss["pg_x0"], ss["pg_y0"] = x, y
+
+
+def _on_opt_name(sid: int):
+    ss = st.session_state
+    name = ss[_k(sid, "name")]
+    lr = ss.get(_k(sid, "lr"))
+    for k, v in share.defaults(name).items():
+        ss[_k(sid, k)] = v
+    if lr is not None:
+        ss[_k(sid, "lr")] = lr  # keep the chosen η when switching the optimizer
+
+
+def _add_opt():
+    ss = st.session_state
+    if len(ss["pg_slots"]) >= L.MAX_OPTIMIZERS:
+        return
+    sid = ss.get("pg_next_slot", len(ss["pg_slots"]))
+    ss["pg_next_slot"] = sid + 1
+    _seed_opt(sid, OptSpec.make(ss.get("pg_add", "adam")))
+    ss["pg_slots"] = ss["pg_slots"] + [sid]
+
+
+def _remove_opt(sid: int):
+    ss = st.session_state
+    if len(ss["pg_slots"]) > 1:
+        ss["pg_slots"] = [s for s in ss["pg_slots"] if s != sid]
+
+
+def on_map_select():
+    """plotly selection on the map (a click on the invisible grid or a path): move the start there."""
+    ss = st.session_state
+    ev = ss.get("pg_map")
+    point = start_from_selection(ev)
+    if point is None:
+        return
+    try:
+        b = surfaces.get(surface_string()).bounds
+    except Exception:
+        return
+    notes = ss.setdefault("pg_widget_notes", [])
+    ss["pg_x0"], ss["pg_y0"] = L.clamp_start(point, b, notes, point)
+    ss["pg_flash"] = f"Start moved to ({ss['pg_x0']:.3g}, {ss['pg_y0']:.3g})."
+
+
+def start_from_selection(ev, grid_curve: int | None = None) -> tuple[float, float] | None:
+    """(x, y) of the clicked point in a plotly selection event (prefer the click grid), or None."""
+    try:
+        points = ev["selection"]["points"]
+    except (KeyError, TypeError, IndexError):
+        return None
+    best = None
+    for p in points or []:
+        x, y = L.parse_float(p.get("x")), L.parse_float(p.get("y"))
+        if x is None or y is None:
+            continue
+        if grid_curve is not None and p.get("curve_number") == grid_curve:
+            return (x, y)
+        best = best or (x, y)
+    return best
+
+
+# --------------------------------------------------------------------------- widgets
+def _log_fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def opt_widgets(sid: int, index: int, convention: str, n_slots: int):
+    """One optimizer's expander: its kind, its hyperparameters, a remove button."""
+    ss = st.session_state
+    o = read_opt(sid)
+    # a label that does not change with η: a changed label is a new expander, which would fold up
+    with st.expander(f"{DOTS[index % len(DOTS)]} {index + 1}. {LABELS[o.name]}", expanded=index == 0 and n_slots <= 2):
+        st.selectbox("optimizer", list(PARAMS), key=_k(sid, "name"), format_func=LABELS.get,
+                     on_change=_on_opt_name, args=(sid,))
+        name = ss[_k(sid, "name")]
+        shown = PARAMS[name]
+        if name == COMPOSE:
+            c1, c2 = st.columns(2)
+            c1.selectbox("momentum part", list(optimizers.MOMENTUM_PARTS), key=_k(sid, "mom"))
+            c2.selectbox("RMS part", list(optimizers.RMS_PARTS), key=_k(sid, "rms"))
+            used = COMPOSE_USES[ss[_k(sid, "mom")]] + COMPOSE_USES[ss[_k(sid, "rms")]]
+            shown = ("lr",) + tuple(k for k in PARAMS[COMPOSE] if k in used)
+        for key in shown:
+            wk = _k(sid, key)
+            if wk not in ss:
+                ss[wk] = share.defaults(name)[key]
+            off = torch_only(name, key, convention)
+            help_ = f"A PyTorch option: not part of the {convention} formula." if off else None
+            label = PARAM_LABELS[key]
+            if key == "lr":
+                ss[wk] = L.snap("η", float(ss[wk]), L.LR_GRID, [])
+                st.select_slider(label, options=L.LR_GRID, key=wk, format_func=_log_fmt)
+            elif key == "eps":
+                ss[wk] = L.snap("ε", float(ss[wk]), L.EPS_GRID, [])
+                st.select_slider(label, options=L.EPS_GRID, key=wk, format_func=lambda v: f"{v:.0e}", disabled=off)
+            elif key in L.FLAGS:
+                ss[wk] = bool(ss[wk])
+                st.checkbox(label, key=wk, disabled=off, help=help_)
+            else:
+                lo, hi = L.HYPER[key]
+                ss[wk] = float(min(max(float(ss[wk]), lo), hi))
+                st.number_input(label, min_value=float(lo), max_value=float(hi), step=FLOAT_STEP.get(key, 0.01),
+                                format="%.5f" if key == "beta2" else "%.4f", key=wk, disabled=off, help=help_)
+        st.button("Remove", key=_k(sid, "remove"), on_click=_remove_opt, args=(sid,), disabled=n_slots <= 1,
+                  width="stretch")
+
+
+def schedule_widgets():
+    ss = st.session_state
+    st.selectbox("learning-rate schedule η_t", list(optimizers.SCHEDULES), key="pg_sched")
+    sched = ss["pg_sched"]
+    defaults = share.schedule_defaults(sched)
+    ranges = schedules.ARG_RANGES[sched]
+    cols = st.columns(2) if defaults else []
+    for i, (k, d) in enumerate(defaults.items()):
+        wk = f"pg_sched_{sched}_{k}"
+        ss.setdefault(wk, d)
+        col = cols[i % 2]
+        if k == "decay":
+            col.selectbox(k, ["cosine", "linear"], key=wk)
+            continue
+        lo, hi, integer = ranges[k]
+        if integer:
+            ss[wk] = int(min(max(int(ss[wk]), lo), hi))
+            col.number_input(k, min_value=int(lo), max_value=int(hi), step=1, key=wk)
+        else:
+            ss[wk] = float(min(max(float(ss[wk]), lo), hi))
+            col.number_input(k, min_value=float(lo), max_value=float(hi), step=0.01, format="%.4f", key=wk)
+
+
+def sidebar(flash_box=None):
+    """All the Playground's sidebar widgets (presets, surface, start, optimizers, convention,
+    schedule, steps, noise, clipping, device); the schedule mini-plot is drawn by the page into
+    the container returned."""
+    ss = st.session_state
+    with st.sidebar:
+        with st.expander("Presets", expanded=False):
+            for name in PRESETS:
+                st.button(name, key=f"pg_preset_{name}", on_click=apply_preset, args=(name,), width="stretch")
+        st.subheader("Surface")
+        st.selectbox("surface", surfaces.names() + [CUSTOM], key="pg_surface", on_change=_on_surface,
+                     format_func=lambda n: "Custom formula" if n == CUSTOM else n.replace("_", " "))
+        if ss["pg_surface"] == CUSTOM:
+            st.text_input("f(x, y) =", key="pg_formula", max_chars=L.MAX_FORMULA_CHARS, on_change=_on_surface,
+                          help="numbers, x, y, pi, e, + - * / **, sin cos tan exp log sqrt abs tanh sinh cosh, "
+                               "min(a, b), max(a, b)")
+        c1, c2 = st.columns(2)
+        c1.number_input("start x", key="pg_x0", step=0.1, format="%.3f", on_change=_on_start)
+        c2.number_input("start y", key="pg_y0", step=0.1, format="%.3f", on_change=_on_start)
+
+        st.subheader("Optimizers")
+        slots = ss["pg_slots"]
+        for i, sid in enumerate(slots[: L.MAX_OPTIMIZERS]):
+            opt_widgets(sid, i, ss.get("pg_conv", "torch"), len(slots))
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        ss.setdefault("pg_add", "adam")
+        c1.selectbox("add", list(PARAMS), key="pg_add", format_func=LABELS.get, label_visibility="collapsed")
+        c2.button("Add", key="pg_add_btn", on_click=_add_opt, disabled=len(slots) >= L.MAX_OPTIMIZERS,
+                  help=f"up to {L.MAX_OPTIMIZERS} optimizers", width="stretch")
+        st.radio("formula convention", list(CONV_LABELS), key="pg_conv", format_func=CONV_LABELS.get,
+                 horizontal=True, help="lecture: the slides' formulas; book: Goodfellow et al.; "
+                                      "PyTorch: exactly torch.optim")
+
+        st.subheader("Run")
+        schedule_widgets()
+        plot_box = st.container()
+        st.number_input("steps", min_value=L.STEPS[0], max_value=L.STEPS[1], step=100, key="pg_steps")
+        st.toggle("gradient noise", key="pg_noise_on", help="add Gaussian noise to every gradient (minibatch-like)")
+        if ss["pg_noise_on"]:
+            c1, c2 = st.columns(2)
+            c1.number_input("noise std", min_value=0.0, max_value=L.NOISE[1], step=0.1, key="pg_noise")
+            c2.number_input("seed", min_value=L.SEED[0], max_value=L.SEED[1], step=1, key="pg_seed")
+        st.toggle("gradient clipping", key="pg_clip_on", help="clip each gradient's norm, as torch.nn.utils.clip_grad_norm_")
+        if ss["pg_clip_on"]:
+            st.number_input("max gradient norm", min_value=L.CLIP[0], max_value=L.CLIP[1], step=0.1,
+                            format="%.3f", key="pg_clip")
+        st.selectbox("device", devices(), key="pg_device",
+                     help="auto: the GPU when there is one" + ("" if torch.cuda.is_available() else
+                                                              " (this server has none)"))
+    return plot_box

@@ -1,0 +1,22 @@
+"""Make every page run under the entry file (app.py), even for a deep link on a fresh server.
+
+Streamlit 1.67 starts in its old `pages/`-folder mode (PagesManager.uses_pages_directory is True
+when a folder named pages/ sits beside the entry file) until the entry file's st.navigation runs
+once. So the first visitor after a (re)start who opens a deep link such as /playground?... gets the
+page run *without* app.py (no top navigation, no shared controls) — and so does every later
+visitor until someone opens "/". A page calls `ensure_entry()` first: in that mode it switches the
+flag off (what st.navigation itself does) and reruns, and the rerun goes through app.py.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+
+def ensure_entry() -> None:
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without this internal: nothing to fix
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -1,0 +1,202 @@
+"""Server-side limits on every input, from widgets and from the query string alike.
+
+Every function here is pure: it returns the value to use and appends a human-readable note to
+`notes` when it had to clamp, snap or ignore what it was given. A page shows the notes with
+`show_notes(notes)` (the only streamlit use here), so an over-large or malformed request is
+visibly corrected, never a crash.
+
+    notes = []
+    steps = clamp_int("steps", "100000000", STEPS, notes)   # -> 100000, notes == ["steps ... clamped ..."]
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import numpy as np
+
+# --------------------------------------------------------------------------- the limits
+STEPS = (1, 100_000)                 # updates per run (the engine allows more; a page does not)
+MAX_OPTIMIZERS = 8                   # trajectories racing on one map
+LR = (1e-7, 10.0)                    # η slider range (the lectures use 1e-2 and 1e-7)
+EPS = (1e-12, 1e-1)
+NOISE = (0.0, 1000.0)                # standard deviation of the added gradient noise
+CLIP = (1e-3, 1e4)                   # max_norm for gradient clipping
+SEED = (0, 2**31 - 1)
+MAX_FORMULA_CHARS = 200
+MAX_GRID = 200                       # contour / sweep grid points per side
+MAX_SWEEP_CELLS = 2_500              # trajectories in one sweep
+MAX_SWEEP_STEPS_TOTAL = 5_000_000    # cells × steps in one sweep
+MAX_QUERY_VALUE_CHARS = 400          # a longer query value is ignored before parsing
+
+# hyperparameter ranges the UI offers: (low, high); open ends of the engine's ranges stay open
+HYPER = {
+    "lr": LR,
+    "momentum": (0.0, 0.999),
+    "alpha": (0.0, 0.9999),
+    "beta1": (0.0, 0.999),
+    "beta2": (0.0, 0.99999),
+    "eps": EPS,
+    "weight_decay": (0.0, 10.0),
+    "momentum_decay": (0.0, 1.0),
+}
+FLAGS = ("nesterov", "centered", "amsgrad", "bias_correction")
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+def _short(raw) -> str:
+    s = str(raw)
+    return repr(s if len(s) <= 40 else s[:37] + "...")
+
+
+# --------------------------------------------------------------------------- numbers
+def parse_float(raw) -> float | None:
+    """A finite float from a number or string (None when it is not one)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, (int, float, np.floating, np.integer)):
+        v = float(raw)
+    else:
+        s = str(raw).strip()
+        if not s or len(s) > 64:
+            return None
+        try:
+            v = float(s)
+        except ValueError:
+            return None
+    return v if math.isfinite(v) else None
+
+
+def clamp_float(name: str, raw, bounds: tuple[float, float], notes: list, default: float | None = None) -> float | None:
+    """`raw` as a float inside `bounds` (clamped with a note); `default` (with a note) if not a number."""
+    v = parse_float(raw)
+    if v is None:
+        notes.append(f"{name}: {_short(raw)} is not a finite number; using {_fmt(default)}.")
+        return default
+    lo, hi = bounds
+    if v < lo or v > hi:
+        c = min(max(v, lo), hi)
+        notes.append(f"{name}: {_fmt(v)} is outside [{_fmt(lo)}, {_fmt(hi)}]; clamped to {_fmt(c)}.")
+        return c
+    return v
+
+
+def clamp_int(name: str, raw, bounds: tuple[int, int], notes: list, default: int | None = None) -> int | None:
+    """`raw` as an integer inside `bounds`; a non-integer number is rounded (with a note)."""
+    v = parse_float(raw)
+    if v is None:
+        notes.append(f"{name}: {_short(raw)} is not an integer; using {_fmt(default)}.")
+        return default
+    i = int(round(v))
+    if i != v:
+        notes.append(f"{name}: {_fmt(v)} is not an integer; rounded to {i}.")
+    lo, hi = bounds
+    if i < lo or i > hi:
+        c = min(max(i, lo), hi)
+        notes.append(f"{name}: {i} is outside [{lo}, {hi}]; clamped to {c}.")
+        return c
+    return i
+
+
+def parse_flag(name: str, raw, notes: list, default: bool = False) -> bool:
+    s = str(raw).strip().lower()
+    if s in ("1", "true", "yes", "on"):
+        return True
+    if s in ("0", "false", "no", "off", ""):
+        return False
+    notes.append(f"{name}: {_short(raw)} is not 0 or 1; using {int(default)}.")
+    return default
+
+
+def choose(name: str, raw, options: Sequence[str], notes: list, default: str) -> str:
+    """`raw` if it is one of `options`, else `default` with a note."""
+    s = str(raw)
+    if s in options:
+        return s
+    notes.append(f"{name}: {_short(raw)} is not one of {', '.join(map(str, options))}; using {default!r}.")
+    return default
+
+
+# --------------------------------------------------------------------------- log grids
+def log_grid(lo: float, hi: float, per_decade: int = 20, nice=(1.0, 2.0, 3.0, 5.0)) -> tuple[float, ...]:
+    """Values from lo to hi: `per_decade` log-spaced values per decade (3 significant digits) plus
+    the 'nice' values 1, 2, 3, 5 × 10^k; a log-spaced value within 2 % of a nice one is dropped."""
+    k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    nice_vals = {float(f"{m * 10.0**k:.3g}") for k in range(k0, k1 + 1) for m in nice}
+    vals = set(nice_vals)
+    for i in range(k0 * per_decade, k1 * per_decade + 1):
+        v = float(f"{10.0 ** (i / per_decade):.3g}")
+        if all(abs(v - n) > 0.02 * n for n in nice_vals):
+            vals.add(v)
+    return tuple(sorted(v for v in vals if lo * (1 - 1e-12) <= v <= hi * (1 + 1e-12)))
+
+
+LR_GRID = log_grid(*LR)
+EPS_GRID = tuple(10.0**k for k in range(-12, 0))
+
+
+def snap(name: str, value: float, grid: Sequence[float], notes: list) -> float:
+    """The grid value nearest to `value` in log space (with a note when it differs by > 0.1 %)."""
+    g = np.asarray(grid, float)
+    v = min(max(value, g[0]), g[-1])
+    best = float(g[np.argmin(np.abs(np.log(g) - math.log(v)))]) if v > 0 else float(g[0])
+    if abs(best - value) > 1e-3 * abs(value):
+        notes.append(f"{name}: {_fmt(value)} is not on the slider; using the nearest value {_fmt(best)}.")
+    return best
+
+
+def snap_lr(name: str, raw, notes: list, default: float = 1e-2) -> float:
+    v = clamp_float(name, raw, LR, notes, default)
+    return snap(name, v, LR_GRID, notes)
+
+
+def clamp_hyper(key: str, raw, notes: list, default, label: str = "") -> float | bool:
+    """One optimizer hyperparameter from a widget or the query string, inside the UI's range."""
+    name = f"{label}{key}"
+    if key in FLAGS:
+        return parse_flag(name, raw, notes, bool(default))
+    if key == "lr":
+        return snap_lr(name, raw, notes, default)
+    if key == "eps":
+        v = clamp_float(name, raw, EPS, notes, default)
+        return snap(name, v, EPS_GRID, notes)
+    return clamp_float(name, raw, HYPER.get(key, (0.0, 1e3)), notes, default)
+
+
+def clamp_start(raw_xy: Iterable, bounds, notes: list, default) -> tuple[float, float]:
+    """A start point inside the surface's bounds (each coordinate clamped with a note)."""
+    try:
+        xs = list(raw_xy)
+    except TypeError:
+        xs = []
+    if len(xs) != 2:
+        notes.append(f"start: {_short(raw_xy)} is not 'x,y'; using the surface's default start.")
+        return tuple(map(float, default))
+    (x0, x1), (y0, y1) = bounds
+    x = clamp_float("start x", xs[0], (x0, x1), notes, float(default[0]))
+    y = clamp_float("start y", xs[1], (y0, y1), notes, float(default[1]))
+    return (x, y)
+
+
+def limit_text(name: str, raw, notes: list, max_chars: int = MAX_FORMULA_CHARS) -> str:
+    s = str(raw)
+    if len(s) > max_chars:
+        notes.append(f"{name}: {len(s)} characters is more than {max_chars}; cut to {max_chars}.")
+        return s[:max_chars]
+    return s
+
+
+def show_notes(notes: Sequence[str], where=None):
+    """Show the notes (deduplicated) as one visible info box."""
+    if not notes:
+        return
+    import streamlit as st
+
+    box = where or st
+    seen = list(dict.fromkeys(notes))
+    box.info("Some inputs were adjusted:\n\n" + "\n".join(f"- {n}" for n in seen), icon="ℹ️")

@@ -1,0 +1,163 @@
+"""Cached runs of the optimizer engine, keyed on plain values, returning numpy.
+
+`run_spec(setup_surface, opt, start, ...)` is the one entry point pages use: st.cache_data keys it
+on strings, numbers and tuples (never tensors or lambdas), so dragging a slider back is instant and
+many students with the same setup share the work. `max_entries` bounds memory: a 100,000-step run
+holds about 7 MB of records (η_t/σ_t is not stored: `step_size(r)` gives it).
+
+`trajectories_csv` / `trajectories_json` turn results into export files (pure functions).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+import optimizers
+import surfaces
+
+from .share import COMPOSE, OptSpec, Setup
+
+RUN_CACHE_ENTRIES = 64
+TORCH_ONLY = ("centered", "amsgrad", "weight_decay")  # options resolve() rejects outside convention='torch'
+RECORDS = ("path", "loss", "grad_norm", "lr", "m", "sigma")  # step_size = lr / sigma: not stored twice
+
+
+def torch_only(name: str, key: str, convention: str) -> bool:
+    """True when `key` of optimizer `name` exists only in PyTorch's formula, and `convention`
+    defines its own `name` (so the page greys it out and passes the default)."""
+    if convention == "torch" or name == COMPOSE:
+        return False
+    defined = name in optimizers.presets.DEFINED.get(convention, set())
+    return defined and (key in TORCH_ONLY or (name == "rmsprop" and key == "momentum"))
+
+
+def engine_args(opt: OptSpec, convention: str) -> tuple[Any, dict]:
+    """(optimizer argument for optimizers.run, hyperparameters) for one OptSpec."""
+    p = opt.p
+    if opt.name == COMPOSE:
+        from .share import COMPOSE_USES
+
+        keys = ("lr",) + COMPOSE_USES[p["mom"]] + COMPOSE_USES[p["rms"]]
+        hp = {k: p[k] for k in dict.fromkeys(keys)}
+        return optimizers.compose(p["mom"], p["rms"], **hp), {}
+    hp = {}
+    for k, v in p.items():
+        if torch_only(opt.name, k, convention):
+            continue
+        hp[k] = v
+    if "beta1" in hp:
+        hp["betas"] = (hp.pop("beta1"), hp.pop("beta2"))
+    return opt.name, hp
+
+
+@st.cache_data(max_entries=RUN_CACHE_ENTRIES, show_spinner=False)
+def run_cached(surface: str, opt_name: str, params: tuple, start: tuple, steps: int, convention: str,
+               schedule: str, schedule_args: tuple, noise: float, seed: int, clip: float | None,
+               device: str) -> dict:
+    """One optimizers.run as a dict of numpy arrays plus diverged_at, latex, notes, convention,
+    device. Raises ValueError (not cached) for a bad combination, with the engine's message."""
+    s = surfaces.get(surface)
+    opt, hp = engine_args(OptSpec(opt_name, params), convention)
+    t = optimizers.run(s, opt, steps=int(steps), start=tuple(start), schedule=schedule,
+                       schedule_args=dict(schedule_args), convention=convention, device=device,
+                       noise=float(noise), seed=int(seed), max_norm=clip, **hp)
+    out = {k: np.ascontiguousarray(getattr(t, k)) for k in RECORDS}
+    out["lr"] = np.asarray(out["lr"], float).reshape(-1)
+    out.update(diverged_at=t.diverged_at, latex=t.latex, notes=tuple(t.notes), convention=t.convention,
+               device=t.device, optimizer=t.optimizer)
+    return out
+
+
+def step_size(r: dict) -> np.ndarray:
+    """η_t/σ_t per coordinate (T, 2), as the engine's Trajectory.step_size."""
+    with np.errstate(all="ignore"):
+        return r["lr"][:, None] / r["sigma"]
+
+
+def run_spec(setup: Setup, opt: OptSpec, start: tuple[float, float]) -> dict:
+    """The cached run of `opt` in `setup` from `start`."""
+    return run_cached(setup.surface, opt.name, opt.params, (float(start[0]), float(start[1])), int(setup.steps),
+                      setup.convention, setup.schedule, setup.schedule_args, float(setup.noise), int(setup.seed),
+                      None if setup.clip is None else float(setup.clip), setup.device)
+
+
+# --------------------------------------------------------------------------- export
+EXPORT_MAX_ROWS = 20_000  # per trajectory; longer runs are exported every k-th step (said in the file)
+
+
+def export_indices(n_points: int, max_rows: int = EXPORT_MAX_ROWS) -> np.ndarray:
+    """Every step when few enough, else every k-th step and the last."""
+    if n_points <= max_rows:
+        return np.arange(n_points)
+    k = math.ceil(n_points / max_rows)
+    return np.unique(np.append(np.arange(0, n_points, k), n_points - 1))
+
+
+def _rows(label: str, r: dict):
+    T1 = len(r["path"])
+    for i in export_indices(T1):
+        upd = i < T1 - 1  # records of the update leaving point i
+        yield [label, int(i), *r["path"][i], r["loss"][i], r["grad_norm"][i],
+               r["lr"][i] if upd else math.nan,
+               *(r["m"][i] if upd else (math.nan, math.nan)),
+               *(r["sigma"][i] if upd else (math.nan, math.nan))]
+
+
+CSV_COLUMNS = ["optimizer", "step", "x", "y", "loss", "grad_norm", "eta_t", "m_x", "m_y", "sigma_x", "sigma_y"]
+
+
+def trajectories_csv(results: list[tuple[str, dict]]) -> str:
+    """CSV, one row per (optimizer, step): the point θ_t, f, ‖g_t‖, and η_t, m_t, σ_t of the update
+    that leaves θ_t (empty on the last point). Runs longer than EXPORT_MAX_ROWS are thinned."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_COLUMNS)
+    for label, r in results:
+        for row in _rows(label, r):
+            w.writerow(["" if isinstance(v, float) and math.isnan(v) else (repr(float(v)) if isinstance(v, (float, np.floating)) else v)
+                        for v in row])
+    return buf.getvalue()
+
+
+def trajectories_json(results: list[tuple[str, dict]], setup_query: dict | None = None) -> str:
+    """JSON: the setup (its query parameters) and per optimizer its records (thinned like the CSV)."""
+    def clean(a):
+        a = np.asarray(a, float)
+        return [None if not math.isfinite(v) else v for v in a.ravel().tolist()] if a.ndim == 1 else \
+            [[None if not math.isfinite(v) else v for v in row] for row in a.tolist()]
+
+    out = {"setup": setup_query or {}, "trajectories": []}
+    for label, r in results:
+        idx = export_indices(len(r["path"]))
+        upd = idx[idx < len(r["path"]) - 1]
+        out["trajectories"].append({
+            "label": label, "optimizer": r["optimizer"], "convention": r["convention"],
+            "diverged_at": r["diverged_at"], "update_rule_latex": r["latex"], "notes": list(r["notes"]),
+            "steps": idx.tolist(), "path": clean(r["path"][idx]), "loss": clean(r["loss"][idx]),
+            "grad_norm": clean(r["grad_norm"][idx]), "eta_t": clean(r["lr"][upd]), "m_t": clean(r["m"][upd]),
+            "sigma_t": clean(r["sigma"][upd]),
+        })
+    return json.dumps(out, allow_nan=False)
+
+
+# --------------------------------------------------------------------------- figures
+FIGURE_CACHE_ENTRIES = 48
+
+
+@st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
+def _cached_figure(key: tuple, _build):
+    return _build()
+
+
+def cached_figure(key: tuple, build):
+    """`build()` (a plotly figure), cached on the plain `key` (it must determine the figure: e.g.
+    the setup's query string, the start, the view options). Building and validating a figure with
+    300 animation frames takes far longer than sending it; the shared figure is only read (st.plotly_chart
+    copies it), never changed."""
+    return _cached_figure(key, build)

@@ -1,0 +1,355 @@
+"""The Playground setup and its query-string form (so a copied link reopens the same setup).
+
+A `Setup` is a frozen, hashable description of everything the Playground shows; `encode(setup)`
+gives the query parameters, `decode(params)` reads them back, clamping or ignoring bad values with
+notes (see ui.limits). Other pages build Playground links with `link(setup)` or
+`st.switch_page("pages/playground.py", query_params=encode(setup))`.
+
+Query-string format (every key optional; a missing key takes the default shown):
+
+    surface=bowl                 a name from surfaces.names(), or f:<formula> (e.g. f:x**2+3*y**2)
+    start=-8,2                   x,y of the start point (default: the surface's default start)
+    steps=300                    updates, 1..100000
+    opt=gd,lr=0.01               one per optimizer, repeated (up to 8), in order:
+    opt=adam,lr=0.1,beta2=0.99     <name>[,<key>=<value>]... with name in optimizers.names() or
+    opt=compose,mom=ema,rms=adam   "compose" (mom in MOMENTUM_PARTS, rms in RMS_PARTS); keys are
+                                   torch.optim's names (lr, momentum, nesterov, alpha, eps, centered,
+                                   weight_decay, momentum_decay, amsgrad, bias_correction) with
+                                   betas split as beta1, beta2; flags are 0/1; omitted keys take
+                                   the preset's torch.optim default. Default: the four below.
+    conv=torch                   torch | lecture | book
+    sched=step,step_size=100,gamma=0.5    <name>[,<arg>=<value>]... (optimizers.SCHEDULES)
+    noise=0.5                    gradient-noise standard deviation (0 = off)
+    seed=0                       noise seed
+    clip=1.0                     gradient clipping max_norm (absent = off)
+    device=auto                  auto | cpu | cuda
+    view=2d                      2d | 3d | both
+
+Example: ?surface=crescent&steps=2000&opt=adagrad,lr=0.5&opt=rmsprop,lr=0.05&conv=lecture
+"""
+from __future__ import annotations
+
+import inspect
+import urllib.parse
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping
+
+import optimizers
+import surfaces
+from optimizers import schedules
+
+from . import limits as L
+
+PLAYGROUND_PATH = "playground"       # url_path of the Playground page (st.Page(url_path=...))
+
+# the hyperparameters the Playground shows for each optimizer (torch.optim names; betas split)
+PARAMS: dict[str, tuple[str, ...]] = {
+    "gd": ("lr",),
+    "momentum": ("lr", "momentum", "nesterov"),
+    "nesterov": ("lr", "momentum"),
+    "adagrad": ("lr", "eps"),
+    "rmsprop": ("lr", "alpha", "eps", "momentum", "centered"),
+    "adam": ("lr", "beta1", "beta2", "eps", "bias_correction", "amsgrad"),
+    "adamw": ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad"),
+    "nadam": ("lr", "beta1", "beta2", "eps", "momentum_decay"),
+    "radam": ("lr", "beta1", "beta2", "eps"),
+    "compose": ("lr", "momentum", "beta1", "alpha", "beta2", "eps", "bias_correction"),
+}
+COMPOSE = "compose"
+COMPOSE_DEFAULTS = dict(lr=1e-2, momentum=0.9, beta1=0.9, alpha=0.99, beta2=0.999, eps=1e-8, bias_correction=True,
+                        mom="heavy_ball", rms="rmsprop")
+# which composed parts read which hyperparameter
+COMPOSE_USES = {
+    "none": (), "heavy_ball": ("momentum",), "nesterov": ("momentum",), "movement": ("momentum",),
+    "ema": ("beta1", "bias_correction"),
+    "adagrad_sum": ("eps",), "adagrad_mean": (), "rmsprop": ("alpha", "eps"), "rmsprop_lecture": ("alpha",),
+    "adam": ("beta2", "eps", "bias_correction"),
+}
+LABELS = {"gd": "GD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "Adagrad", "rmsprop": "RMSProp",
+          "adam": "Adam", "adamw": "AdamW", "nadam": "NAdam", "radam": "RAdam", COMPOSE: "Compose your own"}
+VIEWS = ("2d", "3d", "both")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def defaults(name: str) -> dict[str, Any]:
+    """The Playground's default hyperparameters for `name` (torch.optim's, betas split)."""
+    if name == COMPOSE:
+        return dict(COMPOSE_DEFAULTS)
+    d = dict(optimizers.DEFAULTS[name])
+    if "betas" in d:
+        d["beta1"], d["beta2"] = d.pop("betas")
+    d.setdefault("bias_correction", True)
+    return {k: d[k] for k in PARAMS[name]}
+
+
+@dataclass(frozen=True)
+class OptSpec:
+    """One optimizer of the race: its name and *all* its shown hyperparameters (sorted pairs)."""
+
+    name: str
+    params: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def make(cls, name: str, **overrides) -> "OptSpec":
+        p = defaults(name)
+        unknown = set(overrides) - set(p)
+        if unknown:
+            raise ValueError(f"{name} has no Playground parameter {sorted(unknown)[0]!r}")
+        p.update(overrides)
+        return cls(name, tuple(sorted(p.items())))
+
+    @property
+    def p(self) -> dict[str, Any]:
+        return dict(self.params)
+
+    @property
+    def label(self) -> str:
+        p = self.p
+        if self.name == COMPOSE:
+            return f"{p['mom']}+{p['rms']} η={p['lr']:g}"
+        return f"{LABELS[self.name]} η={p['lr']:g}"
+
+
+def schedule_defaults(name: str) -> dict[str, Any]:
+    """The schedule's own default arguments (from its function signature)."""
+    fn = optimizers.SCHEDULES[name]
+    return {k: v.default for k, v in inspect.signature(fn).parameters.items()
+            if v.default is not inspect.Parameter.empty}
+
+
+DEFAULT_OPTS = (OptSpec.make("gd", lr=1e-2), OptSpec.make("momentum", lr=1e-2),
+                OptSpec.make("rmsprop", lr=1e-2), OptSpec.make("adam", lr=1e-1))
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything the Playground shows, as plain hashable values."""
+
+    surface: str = "bowl"                          # a registry name or "f:<formula>"
+    start: tuple[float, float] | None = None       # None: the surface's default start
+    steps: int = 300
+    opts: tuple[OptSpec, ...] = DEFAULT_OPTS
+    convention: str = "torch"
+    schedule: str = "constant"
+    schedule_args: tuple[tuple[str, Any], ...] = ()
+    noise: float = 0.0
+    seed: int = 0
+    clip: float | None = None
+    device: str = "auto"
+    view: str = "2d"
+    extra: tuple = field(default=(), compare=False)
+
+    def with_(self, **kw) -> "Setup":
+        return replace(self, **kw)
+
+
+# --------------------------------------------------------------------------- encode
+def _num(v) -> str:
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, int):
+        return str(v)
+    return repr(float(v)) if float(v) != int(float(v)) or abs(float(v)) >= 1e16 else str(int(float(v)))
+
+
+def encode_opt(o: OptSpec) -> str:
+    d = defaults(o.name)
+    parts = [o.name]
+    p = o.p
+    if o.name == COMPOSE:
+        parts += [f"mom={p['mom']}", f"rms={p['rms']}"]
+    parts += [f"{k}={_num(v)}" for k, v in o.params if k not in ("mom", "rms") and (k == "lr" or v != d.get(k))]
+    return ",".join(parts)
+
+
+def encode(setup: Setup) -> dict[str, str | list[str]]:
+    """Query parameters for `setup` (repeated `opt` as a list); defaults of optional keys omitted."""
+    q: dict[str, str | list[str]] = {"surface": setup.surface}
+    if setup.start is not None:
+        q["start"] = f"{_num(setup.start[0])},{_num(setup.start[1])}"
+    q["steps"] = str(int(setup.steps))
+    q["opt"] = [encode_opt(o) for o in setup.opts]
+    q["conv"] = setup.convention
+    sd = schedule_defaults(setup.schedule)
+    given = dict(setup.schedule_args)
+    args = [f"{k}={given[k] if isinstance(given[k], str) else _num(given[k])}"  # in the signature's order
+            for k in sd if k in given and given[k] != sd[k]]
+    if setup.schedule != "constant" or args:
+        q["sched"] = ",".join([setup.schedule] + args)
+    if setup.noise:
+        q["noise"] = _num(setup.noise)
+        if setup.seed:
+            q["seed"] = str(int(setup.seed))
+    if setup.clip is not None:
+        q["clip"] = _num(setup.clip)
+    if setup.device != "auto":
+        q["device"] = setup.device
+    if setup.view != "2d":
+        q["view"] = setup.view
+    return q
+
+
+def query_string(setup: Setup) -> str:
+    return urllib.parse.urlencode(encode(setup), doseq=True, safe=",:")
+
+
+def link(setup: Setup, path: str = PLAYGROUND_PATH) -> str:
+    """A relative link that opens the Playground with `setup` (e.g. for st.markdown or st.link_button)."""
+    return f"{path}?{query_string(setup)}"
+
+
+# --------------------------------------------------------------------------- decode
+KNOWN = ("surface", "start", "steps", "opt", "conv", "sched", "noise", "seed", "clip", "device", "view")
+
+
+def default_bounds(surface: str):
+    """The bounds of `surface` (a name or f:<formula>), or None when it cannot be built."""
+    try:
+        return surfaces.get(surface).bounds
+    except Exception:  # a bad formula: its error is shown by the page, not here
+        return None
+
+
+def _kv(items: list[str], label: str, notes: list) -> list[tuple[str, str]]:
+    out = []
+    for item in items:
+        if "=" not in item:
+            notes.append(f"{label}: {L._short(item)} is not key=value; ignored.")
+            continue
+        k, v = item.split("=", 1)
+        out.append((k.strip(), v.strip()))
+    return out
+
+
+def decode_opt(raw: str, notes: list) -> OptSpec | None:
+    items = [s for s in str(raw).split(",")]
+    name = items[0].strip()
+    if name not in PARAMS:
+        notes.append(f"opt: unknown optimizer {L._short(name)}; ignored (choose from {', '.join(PARAMS)}).")
+        return None
+    p = defaults(name)
+    for k, v in _kv(items[1:], f"opt {name}", notes):
+        if name == COMPOSE and k == "mom":
+            p["mom"] = L.choose(f"{name} mom", v, list(optimizers.MOMENTUM_PARTS), notes, p["mom"])
+        elif name == COMPOSE and k == "rms":
+            p["rms"] = L.choose(f"{name} rms", v, list(optimizers.RMS_PARTS), notes, p["rms"])
+        elif k in PARAMS[name]:
+            p[k] = L.clamp_hyper(k, v, notes, p[k], label=f"{name} ")
+        else:
+            notes.append(f"opt {name}: no parameter {L._short(k)}; ignored (it takes {', '.join(PARAMS[name])}).")
+    return OptSpec(name, tuple(sorted(p.items())))
+
+
+def decode_schedule(raw: str, notes: list) -> tuple[str, tuple]:
+    items = str(raw).split(",")
+    name = L.choose("sched", items[0].strip(), list(optimizers.SCHEDULES), notes, "constant")
+    args = schedule_defaults(name)
+    ranges = schedules.ARG_RANGES[name]
+    for k, v in _kv(items[1:], f"sched {name}", notes):
+        if k not in ranges:
+            notes.append(f"sched {name}: no argument {L._short(k)}; ignored.")
+        elif k == "decay":
+            args[k] = L.choose(f"sched {k}", v, ["linear", "cosine"], notes, args[k])
+        else:
+            lo, hi, integer = ranges[k]
+            if integer:
+                args[k] = L.clamp_int(f"sched {k}", v, (int(lo), int(hi)), notes, args[k])
+            else:
+                args[k] = L.clamp_float(f"sched {k}", v, (lo, hi), notes, args[k])
+    return name, tuple(sorted(args.items()))
+
+
+def normalize(params: Any) -> dict[str, list[str]]:
+    """Query parameters as {key: [values]} from st.query_params, AppTest's dict or a plain dict."""
+    out: dict[str, list[str]] = {}
+    if hasattr(params, "get_all"):
+        for k in list(params.keys()):
+            out[str(k)] = [str(v) for v in params.get_all(k)]
+        return out
+    for k, v in dict(params).items():
+        out[str(k)] = [str(x) for x in v] if isinstance(v, (list, tuple)) else [str(v)]
+    return out
+
+
+def decode(params: Mapping, *, devices=("auto", "cpu"), bounds_of: Callable = default_bounds,
+           ignore=("present",)) -> tuple[Setup, list[str]]:
+    """(Setup, notes) from query parameters; never raises on bad input."""
+    q = normalize(params)
+    notes: list[str] = []
+    base = Setup()
+    kw: dict[str, Any] = {}
+    for k in list(q):
+        if k in ignore:
+            q.pop(k)
+        elif k not in KNOWN:
+            notes.append(f"ignored unknown parameter {L._short(k)}.")
+            q.pop(k)
+        else:
+            kept = []
+            for v in q[k]:
+                if len(v) > L.MAX_QUERY_VALUE_CHARS:
+                    notes.append(f"{k}: a value of {len(v)} characters is too long; ignored.")
+                else:
+                    kept.append(v)
+            q[k] = kept
+            if not kept:
+                q.pop(k)
+
+    def last(k):
+        return q[k][-1] if k in q else None
+
+    if "surface" in q:
+        s = last("surface")
+        if s.startswith("f:"):
+            kw["surface"] = "f:" + L.limit_text("formula", s[2:], notes)
+        else:
+            kw["surface"] = L.choose("surface", s, surfaces.names(), notes, base.surface)
+    surface = kw.get("surface", base.surface)
+    if "start" in q:
+        b = bounds_of(surface)
+        raw = last("start").split(",")
+        if b is None:
+            wide = ((-1e6, 1e6), (-1e6, 1e6))
+            kw["start"] = L.clamp_start(raw, wide, notes, (0.0, 0.0))
+        else:
+            default = surfaces.get(surface).start
+            kw["start"] = L.clamp_start(raw, b, notes, default)
+    if "steps" in q:
+        kw["steps"] = L.clamp_int("steps", last("steps"), L.STEPS, notes, base.steps)
+    if "opt" in q:
+        raw = q["opt"]
+        if len(raw) > L.MAX_OPTIMIZERS:
+            notes.append(f"opt: {len(raw)} optimizers asked for; the Playground races at most {L.MAX_OPTIMIZERS}.")
+            raw = raw[: L.MAX_OPTIMIZERS]
+        opts = tuple(o for o in (decode_opt(r, notes) for r in raw) if o is not None)
+        if opts:
+            kw["opts"] = opts
+        else:
+            notes.append("opt: no valid optimizer given; using the default race.")
+    if "conv" in q:
+        kw["convention"] = L.choose("conv", last("conv"), list(optimizers.CONVENTIONS), notes, base.convention)
+    if "sched" in q:
+        kw["schedule"], kw["schedule_args"] = decode_schedule(last("sched"), notes)
+    if "noise" in q:
+        kw["noise"] = L.clamp_float("noise", last("noise"), L.NOISE, notes, 0.0)
+    if "seed" in q:
+        kw["seed"] = L.clamp_int("seed", last("seed"), L.SEED, notes, 0)
+    if "clip" in q:
+        c = last("clip").strip().lower()
+        kw["clip"] = None if c in ("", "0", "off", "none") else L.clamp_float("clip", c, L.CLIP, notes, None)
+    if "device" in q:
+        d = L.choose("device", last("device"), list(DEVICES), notes, "auto")
+        if d not in devices:
+            notes.append(f"device: {d!r} is not available on this server; using 'auto'.")
+            d = "auto"
+        kw["device"] = d
+    if "view" in q:
+        kw["view"] = L.choose("view", last("view"), list(VIEWS), notes, base.view)
+    return canonical(base.with_(**kw)), notes
+
+
+def canonical(setup: Setup) -> Setup:
+    """The setup with the schedule's arguments filled in (so equal setups compare equal)."""
+    args = schedule_defaults(setup.schedule)
+    args.update(dict(setup.schedule_args))
+    return setup.with_(schedule_args=tuple(sorted(args.items())))

@@ -1,0 +1,416 @@
+"""Plotly figure builders for every page (no streamlit here): the map (2-D, animated), the 3-D
+surface, the linked plots under the map and the small schedule plot.
+
+Inputs are plain numpy arrays wrapped in `Track` (one trajectory to draw) and `Series` (its
+records for the linked plots), so a page can feed them from `optimizers.run` or from anything else.
+
+    from viz import figures as F
+    tr = F.Track("adam", F.PALETTE[0], t.path, t.diverged_at, t.loss)
+    fig = F.map_figure(surfaces.get("bowl"), [tr])
+    F.trace_index(fig, "heads")        # every trace carries its role in `meta`
+
+Long runs are thinned for drawing: at most MAX_FRAMES animation frames (`frame_indices`), at most
+MAX_PATH_POINTS points per drawn path (`path_indices`, which keeps consecutive pairs so a zig-zag
+stays a zig-zag) and at most MAX_LINE_POINTS per line in the linked plots (`envelope_indices`,
+which keeps each bucket's min and max so spikes and bounces are not aliased away).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from . import contours
+
+# blue, orange, green, red, violet, gray, black, yellow: each close to a Streamlit markdown colour name
+# (ui.controls.DOTS), so a label can carry its trajectory's colour
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#7f7f7f", "#222222", "#e6b400")
+MAX_FRAMES = 400           # the default 300-step scene gets every step
+MAX_PATH_POINTS = 2000
+MAX_LINE_POINTS = 2000
+MAP_GRID = 140            # grid for level lines and shading
+CLICK_GRID = 41           # invisible clickable points per side (plotly selections ignore contours)
+SURFACE_GRID = 70         # 3-D surface mesh
+SPEEDS = (("½×", 100), ("1×", 40), ("2×", 20), ("max", 0))  # label, ms per frame
+MINIMUM_COLOR = "#ffffff"
+
+
+@dataclass(frozen=True)
+class Track:
+    """One trajectory on the map: `path` (T+1, 2); `loss` (T+1,) for the 3-D view (optional)."""
+
+    label: str
+    color: str
+    path: np.ndarray = field(repr=False)
+    diverged_at: int | None = None
+    loss: np.ndarray | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Series:
+    """A trajectory's records for the linked plots (shapes as `optimizers.Trajectory`, K absent):
+    loss, grad_norm (T+1,); lr (T,); step_size, m (T, 2)."""
+
+    label: str
+    color: str
+    loss: np.ndarray = field(repr=False)
+    grad_norm: np.ndarray = field(repr=False)
+    lr: np.ndarray = field(repr=False)
+    step_size: np.ndarray | None = field(default=None, repr=False)
+    m: np.ndarray | None = field(default=None, repr=False)
+
+
+# ------------------------------------------------------------------------------- thinning
+def frame_indices(n_points: int, max_frames: int = MAX_FRAMES, must: tuple = ()) -> np.ndarray:
+    """Indices of the animation frames: evenly spaced over 0..n_points-1 (both ends), plus `must`."""
+    n = max(1, min(n_points, max_frames))
+    idx = np.linspace(0, n_points - 1, n).round().astype(int)
+    extra = [m for m in must if m is not None and 0 <= m < n_points]
+    return np.unique(np.concatenate([idx, np.asarray(extra, int)]))
+
+
+def path_indices(n_points: int, max_points: int = MAX_PATH_POINTS) -> np.ndarray:
+    """Indices of the points drawn for a path of n_points: all of them if few enough; else the
+    first half of the budget in full (the early steps are where paths differ most), then evenly
+    spaced *pairs* of consecutive points (each kept pair is a real step), and the last point."""
+    if n_points <= max_points:
+        return np.arange(n_points)
+    head = max_points // 2
+    n_pairs = (max_points - head - 1) // 2
+    starts = np.linspace(head, n_points - 2, n_pairs).round().astype(int)
+    pairs = np.stack([starts, starts + 1], -1).ravel()
+    return np.unique(np.concatenate([np.arange(head), pairs, [n_points - 1]]))
+
+
+def envelope_indices(y: np.ndarray, max_points: int = MAX_LINE_POINTS) -> np.ndarray:
+    """Indices that keep the shape of a long line: per bucket its first point, its min and its max
+    (NaN-aware), so an oscillation keeps its envelope. All indices if the line is short."""
+    n = len(y)
+    if n <= max_points:
+        return np.arange(n)
+    n_buckets = max(1, max_points // 3)
+    edges = np.linspace(0, n, n_buckets + 1).astype(int)
+    starts = edges[:-1]
+    yy = np.asarray(y, float)
+    if yy.ndim > 1:
+        yy = yy.reshape(n, -1)[:, 0]
+    finite = np.where(np.isfinite(yy), yy, np.nan)
+    out = [starts, [n - 1]]
+    width = edges[1:] - edges[:-1]
+    if (width == width[0]).all() and n == width[0] * n_buckets:
+        block = finite.reshape(n_buckets, width[0])
+        valid = ~np.isnan(block).all(1)
+        if valid.any():
+            lo = np.nanargmin(np.where(valid[:, None], block, 0.0), 1) + starts
+            hi = np.nanargmax(np.where(valid[:, None], block, 0.0), 1) + starts
+            out += [lo[valid], hi[valid]]
+    else:
+        for a, b in zip(edges[:-1], edges[1:]):
+            seg = finite[a:b]
+            if np.isfinite(seg).any():
+                out += [[a + int(np.nanargmin(seg)), a + int(np.nanargmax(seg))]]
+    return np.unique(np.concatenate([np.asarray(o, int) for o in out]))
+
+
+# ------------------------------------------------------------------------------- style
+def _style(presentation: bool) -> dict:
+    return dict(font=22 if presentation else 13, line=4.0 if presentation else 2.0,
+                head=20 if presentation else 12, mark=16 if presentation else 11)
+
+
+def trace_index(fig: go.Figure, role: str) -> int:
+    """Index of the first trace whose `meta` is `role` (e.g. "heads", "click-grid"), or -1."""
+    for i, t in enumerate(fig.data):
+        if t.meta == role:
+            return i
+    return -1
+
+
+@lru_cache(maxsize=32)
+def _map_background(surface, n: int):
+    xs, ys, Z = surface.grid(n)
+    levels, used_log = contours.levels_for(Z, 14, surface.log_scale)
+    lx, ly = contours.level_lines(xs, ys, Z, levels)
+    png = contours.shade_png(contours.shade_values(Z, levels, used_log)) if len(levels) else None
+    return lx, ly, png, levels, used_log
+
+
+def map_background(surface, n: int = MAP_GRID):
+    """(level-line x, y, shading PNG data URI, levels, levels are geometric) for a surface, cached."""
+    try:
+        return _map_background(surface, n)
+    except TypeError:  # an unhashable surface: draw without the cache
+        return _map_background.__wrapped__(surface, n)
+
+
+def _axis_ranges(surface):
+    (x0, x1), (y0, y1) = surface.bounds
+    return [x0, x1], [y0, y1]
+
+
+# ------------------------------------------------------------------------------- the map
+def _fig(spec: dict) -> go.Figure:
+    """A Figure from a plain spec without plotly.py's per-property validation (300 frames and
+    slider steps take ~0.5 s to validate; tests/test_viz.py validates the same specs instead)."""
+    return go.Figure(spec, _validate=False)
+
+
+def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_FRAMES,
+               clickable: bool = True, presentation: bool = False, height: int = 560,
+               animate: bool = True, title: str | None = None) -> go.Figure:
+    """The 2-D map: shading (layout image) and level lines (static scatter), a star at each known
+    minimum, the start point, each track's path drawn once (thinned), one trace of head markers
+    animated by frames (play / pause / speed buttons and a timeline slider), and an X where a track
+    diverged. Axis ranges are fixed to `surface.bounds`. Trace roles are in `meta`."""
+    st_ = _style(presentation)
+    xr, yr = _axis_ranges(surface)
+    lx, ly, png, _, _ = map_background(surface)
+    data = [dict(type="scatter", x=lx, y=ly, mode="lines", line=dict(color="rgba(60,80,110,0.45)", width=1),
+                 hoverinfo="skip", showlegend=False, meta="levels", name="level lines")]
+    if clickable:
+        gx = np.linspace(xr[0], xr[1], CLICK_GRID)
+        gy = np.linspace(yr[0], yr[1], CLICK_GRID)
+        GX, GY = np.meshgrid(gx, gy)
+        F = surface.numpy(GX, GY)
+        data.append(dict(
+            type="scatter", x=GX.ravel(), y=GY.ravel(), customdata=np.where(np.isfinite(F), F, np.nan).ravel(),
+            mode="markers", marker=dict(size=max(8, 600 // CLICK_GRID), color="rgba(0,0,0,0)", opacity=0.0),
+            hovertemplate="click to start here<br>x=%{x:.3g}, y=%{y:.3g}<br>f=%{customdata:.4g}<extra></extra>",
+            showlegend=False, meta="click-grid", name="click to set start"))
+    if surface.minima:
+        mx, my = zip(*surface.minima)
+        data.append(dict(type="scatter", x=list(mx), y=list(my), mode="markers", name="known minimum", meta="minima",
+                         marker=dict(symbol="star", size=st_["mark"] + 6, color=MINIMUM_COLOR,
+                                     line=dict(color="black", width=1)),
+                         hovertemplate="minimum (%{x:.4g}, %{y:.4g})<extra></extra>"))
+    if start is not None:
+        data.append(dict(type="scatter", x=[float(start[0])], y=[float(start[1])], mode="markers", name="start",
+                         meta="start", marker=dict(symbol="circle-open", size=st_["mark"] + 4, color="black",
+                                                   line=dict(width=3)),
+                         hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>"))
+    for tr in tracks:
+        idx = path_indices(len(tr.path))
+        p = tr.path[idx]
+        data.append(dict(type="scatter", x=p[:, 0], y=p[:, 1], mode="lines", name=tr.label, meta="path",
+                         legendgroup=tr.label, line=dict(color=tr.color, width=st_["line"]),
+                         customdata=idx, hovertemplate=f"{tr.label}<br>step %{{customdata}}<br>"
+                         "(%{x:.4g}, %{y:.4g})<extra></extra>"))
+    n_points = max((len(tr.path) for tr in tracks), default=1)
+    frames_at = frame_indices(n_points, n_frames if animate else 1,
+                              must=tuple(tr.diverged_at for tr in tracks)) if tracks else np.array([0])
+
+    def heads(k: int):
+        pts = np.array([tr.path[min(k, len(tr.path) - 1)] for tr in tracks], float).reshape(-1, 2)
+        return pts[:, 0].tolist(), pts[:, 1].tolist()
+
+    hx, hy = heads(int(frames_at[-1]))  # the still picture (and the end of playback): where each run ended
+    data.append(dict(type="scatter", x=hx, y=hy, mode="markers", name="position", meta="heads", showlegend=False,
+                     marker=dict(size=st_["head"], color=[tr.color for tr in tracks],
+                                 line=dict(color="white", width=2)),
+                     text=[tr.label for tr in tracks], hovertemplate="%{text}<extra></extra>"))
+    heads_i = len(data) - 1
+    dead = [tr for tr in tracks if tr.diverged_at is not None]
+    if dead:
+        colors = [tr.color for tr in dead]
+        data.append(dict(
+            type="scatter", x=[float(tr.path[-1][0]) for tr in dead], y=[float(tr.path[-1][1]) for tr in dead],
+            mode="markers+text", meta="diverged", name="diverged", showlegend=False,
+            marker=dict(symbol="x-thin", size=st_["mark"] + 10, color=colors, line=dict(width=4, color=colors)),
+            text=[f"{tr.label} diverged at step {tr.diverged_at}" for tr in dead], textposition="top center",
+            textfont=dict(size=st_["font"]), hovertemplate="%{text}<extra></extra>"))
+
+    layout = dict(
+        height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10), title=dict(text=title) if title else None,
+        xaxis=dict(range=list(xr), title=dict(text="x"), showgrid=False, zeroline=False),
+        yaxis=dict(range=list(yr), title=dict(text="y"), showgrid=False, zeroline=False),
+        font=dict(size=st_["font"]), hovermode="closest", dragmode="pan", uirevision=surface.name,
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, font=dict(size=st_["font"] - 1)),
+        plot_bgcolor="white",
+    )
+    if layout["title"] is None:
+        del layout["title"]
+    if png:
+        layout["images"] = [dict(source=png, xref="x", yref="y", x=xr[0], y=yr[1], sizex=xr[1] - xr[0],
+                                 sizey=yr[1] - yr[0], sizing="stretch", layer="below", opacity=1.0)]
+    spec = dict(data=data, layout=layout)
+    if animate and tracks and len(frames_at) > 1:
+        spec["frames"] = []
+        for k in frames_at:
+            x, y = heads(int(k))
+            spec["frames"].append(dict(name=str(int(k)), data=[dict(type="scatter", x=x, y=y)], traces=[heads_i]))
+        _add_player(layout, frames_at, st_)
+    return _fig(spec)
+
+
+def _add_player(layout: dict, frames_at: np.ndarray, st_: dict):
+    def play(ms):
+        return dict(label="", method="animate", args=[None, dict(
+            frame=dict(duration=ms, redraw=False), transition=dict(duration=0), fromcurrent=True, mode="immediate")])
+
+    replay = play(SPEEDS[1][1])
+    replay["args"][1]["fromcurrent"] = False
+    buttons = [dict(play(SPEEDS[1][1]), label="▶ Play"),
+               dict(label="Pause", method="animate", args=[[None], dict(
+                   frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")]),
+               dict(replay, label="Replay")]
+    speed = [dict(play(ms), label=label) for label, ms in SPEEDS]
+    big = st_["font"] > 13
+    # row 1: play / pause / replay on the left, speeds on the right; row 2: the timeline slider
+    row1, row2 = (-0.10, -0.20) if big else (-0.09, -0.19)
+    layout["updatemenus"] = [
+        dict(type="buttons", direction="left", showactive=False, x=0.0, y=row1, xanchor="left", yanchor="top",
+             pad=dict(t=0, r=4), buttons=buttons, font=dict(size=st_["font"] - 2)),
+        dict(type="buttons", direction="left", showactive=True, active=1, x=1.0, y=row1, xanchor="right",
+             yanchor="top", pad=dict(t=0, r=0), buttons=speed, font=dict(size=st_["font"] - 2))]
+    layout["sliders"] = [dict(
+        active=len(frames_at) - 1, x=0.0, len=1.0, y=row2, yanchor="top", pad=dict(t=0, b=0),
+        currentvalue=dict(prefix="step ", font=dict(size=st_["font"], color="#31333f")), ticklen=0, minorticklen=0,
+        font=dict(size=6, color="rgba(0,0,0,0)"),  # 400 tick labels are unreadable: currentvalue says the step
+        steps=[dict(method="animate", label=str(int(k)), args=[[str(int(k))], dict(
+            frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")])
+            for k in frames_at])]
+    layout["margin"] = dict(layout["margin"], b=200 if big else 150)
+
+
+# ------------------------------------------------------------------------------- 3-D
+def surface3d_figure(surface, tracks: list[Track], *, presentation: bool = False, height: int = 560) -> go.Figure:
+    """The same surface in 3-D (log10 f where the map's levels are geometric), with each track's
+    path lifted onto it and a marker where it ended. Axis ranges are the surface's bounds."""
+    st_ = _style(presentation)
+    _, _, _, levels, used_log = map_background(surface)
+    xs, ys, Z = surface.grid(SURFACE_GRID)
+    lo = levels[0] if used_log and len(levels) else None
+
+    def lift(z):
+        z = np.asarray(z, float)
+        if used_log:
+            with np.errstate(all="ignore"):
+                return np.log10(np.maximum(z, lo))
+        return z
+
+    zz = lift(Z)
+    data = [go.Surface(x=xs, y=ys, z=zz, colorscale=[[0, "#ffffff"], [0.4, "#e8eef5"], [0.75, "#c8d6e5"], [1, "#a5b8ce"]],
+                       showscale=False, opacity=0.92, meta="surface", name="surface",
+                       hovertemplate="x=%{x:.3g}, y=%{y:.3g}<extra></extra>")]
+    lift_by = 0.01 * float(np.nanmax(zz) - np.nanmin(zz)) if np.isfinite(zz).any() else 0.0
+    for tr in tracks:
+        if tr.loss is None:
+            continue
+        idx = path_indices(len(tr.path), 1000)
+        z = lift(tr.loss[idx]) + lift_by
+        data.append(go.Scatter3d(x=tr.path[idx, 0], y=tr.path[idx, 1], z=z, mode="lines", name=tr.label,
+                                 meta="path", line=dict(color=tr.color, width=st_["line"] * 2)))
+        fin = np.flatnonzero(np.isfinite(tr.loss))
+        if fin.size:
+            e = fin[-1]
+            data.append(go.Scatter3d(x=[tr.path[e, 0]], y=[tr.path[e, 1]], z=[lift(tr.loss[e]) + lift_by], mode="markers",
+                                     meta="end", showlegend=False, name=tr.label,
+                                     marker=dict(size=st_["head"] // 2, color=tr.color,
+                                                 symbol="x" if tr.diverged_at is not None else "circle")))
+    if surface.minima:
+        mx, my = np.array(surface.minima, float).T
+        data.append(go.Scatter3d(x=mx, y=my, z=lift(surface.numpy(mx, my)) + lift_by, mode="markers", meta="minima",
+                                 name="known minimum", marker=dict(size=st_["mark"] // 2 + 2, color=MINIMUM_COLOR,
+                                                                   symbol="diamond", line=dict(color="black", width=1))))
+    (x0, x1), (y0, y1) = surface.bounds
+    ratio = min(1.0, max(0.35, (y1 - y0) / (x1 - x0)))
+    tick = max(10, st_["font"] - 8)
+    fig = go.Figure(data=data)
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=st_["font"]),
+                      uirevision=surface.name, legend=dict(orientation="h", y=1.0, font=dict(size=st_["font"] - 1)),
+                      scene=dict(xaxis=dict(range=[x0, x1], title="x", tickfont=dict(size=tick)),
+                                 yaxis=dict(range=[y0, y1], title="y", tickfont=dict(size=tick)),
+                                 zaxis=dict(title="log₁₀ f" if used_log else "f", tickfont=dict(size=tick)),
+                                 aspectmode="manual", aspectratio=dict(x=1, y=ratio, z=0.6),
+                                 camera=dict(eye=dict(x=-1.2, y=-1.6, z=1.1))))
+    return fig
+
+
+# ------------------------------------------------------------------------------- linked plots
+LINKED_ROWS = ("loss f(θ_t)", "gradient norm ‖g_t‖", "learning rate η_t",
+               "effective step η_t/σ_t  (x solid, y dashed)", "momentum m_t  (x solid, y dashed)")
+
+
+def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: bool = False,
+                  height: int | None = None, rows: tuple[str, ...] = LINKED_ROWS) -> go.Figure:
+    """Plots that share the step axis (zooming one zooms all): loss (log scale), gradient norm (log;
+    "stuck" is not "small gradient"), η_t, and per coordinate η_t/σ_t and m_t. Records of update t
+    (η_t, σ_t, m_t) are drawn at step t = 1..T, point records (loss, ‖g‖) at t = 0..T."""
+    st_ = _style(presentation)
+    rows = tuple(r for r in rows if r in LINKED_ROWS)
+    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.06 if presentation else 0.045,
+                        subplot_titles=rows)
+    for s in series:
+        first = True
+        for r, row in enumerate(rows, start=1):
+            if row == LINKED_ROWS[0]:
+                lines = [(np.arange(len(s.loss)), s.loss, "solid")]
+            elif row == LINKED_ROWS[1]:
+                lines = [(np.arange(len(s.grad_norm)), s.grad_norm, "solid")]
+            elif row == LINKED_ROWS[2]:
+                lines = [(np.arange(1, len(s.lr) + 1), s.lr, "solid")]
+            elif row == LINKED_ROWS[3]:
+                if s.step_size is None:
+                    continue
+                t = np.arange(1, len(s.step_size) + 1)
+                lines = [(t, s.step_size[:, 0], "solid"), (t, s.step_size[:, 1], "dash")]
+            else:
+                if s.m is None:
+                    continue
+                t = np.arange(1, len(s.m) + 1)
+                lines = [(t, s.m[:, 0], "solid"), (t, s.m[:, 1], "dash")]
+            for x, y, dash in lines:
+                y = np.asarray(y, float)
+                i = envelope_indices(y)
+                fig.add_trace(go.Scatter(x=x[i].astype(np.int32), y=y[i], mode="lines", name=s.label, legendgroup=s.label,
+                                         showlegend=first, meta=row,
+                                         line=dict(color=s.color, width=st_["line"] * 0.75, dash=dash),
+                                         hovertemplate=f"{s.label}<br>t=%{{x}}<br>%{{y:.4g}}<extra></extra>"),
+                              row=r, col=1)
+                first = False
+    for r, row in enumerate(rows, start=1):
+        log = row != LINKED_ROWS[4] and (loss_log or row != LINKED_ROWS[0])
+        fig.update_yaxes(type="log" if log else "linear", exponentformat="power", row=r, col=1)
+    fig.update_xaxes(title_text="step t", row=len(rows), col=1)
+    per_row = 230 if presentation else 170
+    fig.update_layout(height=height or per_row * len(rows) + 60, margin=dict(l=10, r=10, t=40, b=10),
+                      font=dict(size=st_["font"]), hovermode="x unified" if len(series) > 1 else "closest",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
+                                  font=dict(size=st_["font"] - 1)))
+    fig.update_annotations(font_size=st_["font"])
+    return fig
+
+
+# ------------------------------------------------------------------------------- schedule
+def schedule_figure(lines: list[tuple[str, str, np.ndarray]], *, height: int = 150,
+                    presentation: bool = False) -> go.Figure:
+    """A small η_t-vs-step plot: `lines` of (label, colour, η_t for t = 0..T-1). Log scale when the
+    rates span more than two decades."""
+    st_ = _style(presentation)
+    fig = go.Figure()
+    vals = []
+    for label, color, eta in lines:
+        eta = np.asarray(eta, float)
+        i = envelope_indices(eta, 600)
+        fig.add_trace(go.Scatter(x=i, y=eta[i], mode="lines", name=label, line=dict(color=color, width=2),
+                                 hovertemplate=f"{label}<br>t=%{{x}}: η=%{{y:.3g}}<extra></extra>"))
+        vals.append(eta[np.isfinite(eta) & (eta > 0)])
+    allv = np.concatenate(vals) if vals else np.array([])
+    log = allv.size > 0 and allv.max() > 100 * allv.min()
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=4, b=0), showlegend=False,
+                      font=dict(size=max(10, st_["font"] - 2)),
+                      xaxis=dict(title=None), yaxis=dict(type="log" if log else "linear", exponentformat="power"))
+    return fig
+
+
+def figure_json_size(fig: go.Figure) -> int:
+    """Bytes of the figure's JSON as sent to the browser."""
+    return len(fig.to_json(validate=False).encode())
+
+
+__all__ = ["PALETTE", "Track", "Series", "map_figure", "surface3d_figure", "linked_figure", "schedule_figure",
+           "frame_indices", "path_indices", "envelope_indices", "trace_index", "map_background",
+           "figure_json_size", "MAX_FRAMES", "MAX_PATH_POINTS", "MAX_LINE_POINTS"]
