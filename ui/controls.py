@@ -270,6 +270,20 @@ def _log_fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
+def _snap_state(wk: str, name: str, grid) -> None:
+    """Put a select_slider's state on its grid. Written back only when it moves: rewriting a value
+    that came from the client makes Streamlit re-serialise it against the client's message, which
+    a malformed client (a wrong value type) turns into an exception."""
+    ss = st.session_state
+    try:
+        value = float(ss[wk])
+    except (TypeError, ValueError):
+        value = float("nan")
+    snapped = L.snap(name, value, grid, []) if value == value else float(grid[len(grid) // 2])
+    if snapped != value:
+        ss[wk] = snapped
+
+
 def opt_widgets(sid: int, index: int, convention: str, n_slots: int):
     """One optimizer's expander: its kind, its hyperparameters, a remove button."""
     ss = st.session_state
@@ -294,10 +308,10 @@ def opt_widgets(sid: int, index: int, convention: str, n_slots: int):
             help_ = f"A PyTorch option: not part of the {convention} formula." if off else None
             label = PARAM_LABELS[key]
             if key == "lr":
-                ss[wk] = L.snap("η", float(ss[wk]), L.LR_GRID, [])
+                _snap_state(wk, "η", L.LR_GRID)
                 st.select_slider(label, options=L.LR_GRID, key=wk, format_func=_log_fmt)
             elif key == "eps":
-                ss[wk] = L.snap("ε", float(ss[wk]), L.EPS_GRID, [])
+                _snap_state(wk, "ε", L.EPS_GRID)
                 st.select_slider(label, options=L.EPS_GRID, key=wk, format_func=lambda v: f"{v:.0e}", disabled=off)
             elif key in L.FLAGS:
                 ss[wk] = bool(ss[wk])
