@@ -95,10 +95,9 @@ def shown_value(page) -> str:
 
 @pytest.mark.skipif(not (os.path.exists(CHROMIUM) and shutil.which(NGINX)),
                     reason="needs /usr/bin/chromium and nginx (CI installs both)")
-def test_sticky_sessions_and_failover_through_nginx():
-    from playwright.sync_api import sync_playwright
-
-    with ProxyStack(replicas=2, app=APP) as stack, sync_playwright() as pw:
+def test_sticky_sessions_and_failover_through_nginx(playwright_sync):
+    pw = playwright_sync
+    with ProxyStack(replicas=2, app=APP) as stack:
         # 0. The affinity spreads browsers over the replicas and pins each one: 20 cookie-less
         #    requests (20 new browsers, one NAT address) reach both replicas; 5 requests with one
         #    cookie reach one. (All 20 on one replica by chance: probability 2**-19.)

@@ -110,16 +110,13 @@ def fresh_app_url():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(playwright_sync):
     if not os.path.exists(CHROMIUM) and not shutil.which("chromium"):
         pytest.skip(f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
-                              args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+    b = playwright_sync.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
+                                        args=CHROMIUM_ARGS, headless=True)
+    yield b
+    b.close()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The Lecture tour in real headless Chromium: walk through all twelve scenes with the Next button,
 then open one scene in the Playground through its link and see the scene's setup there.
 Uses the server and page fixtures of tests/e2e/conftest.py."""
+import time
 import urllib.parse
 
 import pytest
@@ -42,7 +43,12 @@ def test_walk_through_every_scene(page, app_url, wait_idle):
         assert f"scene={scene.number}" in page.url
         if scene.number < len(S.SCENES):
             page.get_by_role("button", name="Next ▶").click()
+            # the click's rerun may not have started yet when the app reports idle: wait for its heading
+            page.wait_for_url(f"**scene={scene.number + 1}**", timeout=60_000)
             wait_idle(page)
+            deadline = time.monotonic() + 60
+            while not scene_heading(page).startswith(f"{scene.number + 1}. ") and time.monotonic() < deadline:
+                page.wait_for_timeout(200)
     assert page.get_by_role("button", name="Next ▶").is_disabled()
 
 
