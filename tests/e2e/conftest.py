@@ -11,6 +11,7 @@ download is not used). Every test here is marked `browser`.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -78,9 +79,9 @@ def stop(proc: subprocess.Popen):
             proc.wait()
 
 
-@pytest.fixture(scope="session")
-def app_server():
-    """Base URL of a `streamlit run app.py` started for this test session."""
+@contextlib.contextmanager
+def running_app():
+    """A `streamlit run app.py` on 127.0.0.1 and a free port, healthy; yields its base URL."""
     port = free_port()
     proc = start_streamlit(port)
     url = f"http://127.0.0.1:{port}"
@@ -89,6 +90,13 @@ def app_server():
         yield url
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """Base URL of a `streamlit run app.py` started for this test session."""
+    with running_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -99,14 +107,8 @@ def app_url(app_server):
 @pytest.fixture
 def fresh_app_url():
     """Base URL of a brand-new `streamlit run app.py` (for what happens on a server's first request)."""
-    port = free_port()
-    proc = start_streamlit(port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
+    with running_app() as url:
         yield url
-    finally:
-        stop(proc)
 
 
 @pytest.fixture(scope="session")
