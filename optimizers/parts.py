@@ -24,13 +24,6 @@ def _zeros(theta):
     return torch.zeros_like(theta)
 
 
-def _first(n, a, b):
-    """a on the first update (n == 1), else b. `n` is an int, or a 0-d tensor inside a compiled block."""
-    if isinstance(n, int):
-        return a if n == 1 else b
-    return torch.where(n == 1, a, b)
-
-
 def _sqrt(x):
     return x.sqrt() if torch.is_tensor(x) else math.sqrt(x)
 
@@ -68,7 +61,7 @@ class HeavyBall:
 
     def update(self, state, g, n):
         (b,) = state
-        b = _first(n, g, self.momentum * b + (1.0 - self.dampening) * g)
+        b = g.clone() if n == 1 else self.momentum * b + (1.0 - self.dampening) * g
         m = g + self.momentum * b if self.nesterov else b
         return m, (b,)
 
@@ -242,7 +235,7 @@ class RMSEmaLecture:
 
     def update(self, state, g, n):
         (s2,) = state
-        s2 = _first(n, g * g, self.alpha * s2 + (1.0 - self.alpha) * g * g)
+        s2 = g * g if n == 1 else self.alpha * s2 + (1.0 - self.alpha) * g * g
         return s2.sqrt(), (s2,)
 
 
@@ -321,7 +314,7 @@ class RAdamRMS:
         bc2 = 1.0 - b2**n
         rho_inf = 2.0 / (1.0 - b2) - 1.0
         rho_t = rho_inf - 2.0 * n * b2**n / bc2
-        if torch.is_tensor(rho_t):  # per-trajectory β₂, or inside a compiled block
+        if torch.is_tensor(rho_t):  # per-trajectory β₂
             safe = torch.clamp(rho_t, min=5.0 + 1e-12)
             rect = ((safe - 4) * (safe - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * safe)).sqrt()
             sigma = (v.sqrt() + self.eps) / (_sqrt(bc2) * rect)

@@ -158,9 +158,8 @@ class Session:
             await ctx.close()
 
 
-async def load(url: str, pids: list[int], sessions: int, duration: float, timeout: float) -> dict:
-    from playwright.async_api import async_playwright
-
+def rss_watcher(pids: list[int]):
+    """(samples, coroutine function): the coroutine samples each server's RSS once a second."""
     rss: dict[int, list[float]] = {p: [] for p in pids}
 
     async def watch() -> None:
@@ -168,6 +167,14 @@ async def load(url: str, pids: list[int], sessions: int, duration: float, timeou
             for p in pids:
                 rss[p].append(rss_mb(p))
             await asyncio.sleep(1)
+
+    return rss, watch
+
+
+async def load(url: str, pids: list[int], sessions: int, duration: float, timeout: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    rss, watch = rss_watcher(pids)
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -253,13 +260,7 @@ async def ws_session(k: int, hostport: str, duration: float, timeout: float, lat
 
 
 async def ws_load(hostport: str, pids: list[int], sessions: int, duration: float, timeout: float) -> dict:
-    rss: dict[int, list[float]] = {p: [] for p in pids}
-
-    async def watch() -> None:
-        while True:
-            for p in pids:
-                rss[p].append(rss_mb(p))
-            await asyncio.sleep(1)
+    rss, watch = rss_watcher(pids)
 
     lat: list[float] = []
     errors: list[str] = []
