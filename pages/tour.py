@@ -127,11 +127,8 @@ key = ("tour", number, convention, surface, parts, presentation)
 
 def build_map():
     s = surfaces.get(surface)
-    fig = F.map_figure(s, TF.tracks(scene, trajs), start=scene.start_on(surface), clickable=False,
-                       presentation=presentation, height=height)
-    if scene.path_width:
-        fig.update_traces(line_width=scene.path_width, selector=dict(meta="path"))
-    return fig
+    return F.map_figure(s, TF.tracks(scene, trajs), start=scene.start_on(surface), clickable=False,
+                        presentation=presentation, height=height, path_width=scene.path_width)
 
 
 with map_col:

@@ -11,13 +11,15 @@ import optimizers
 import surfaces
 from viz import contours
 from viz import figures as F
+from viz.spec import FigureSpec
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def _validated(fig: go.Figure) -> go.Figure:
-    """Rebuild with full validation: raises if the spec has a wrong property or value."""
-    return go.Figure(fig.to_dict())
+def _validated(fig) -> go.Figure:
+    """The figure rebuilt by plotly.py with full validation (raises if the spec has a property or
+    value plotly.js would not take), typed arrays decoded: viz builds plain specs (FigureSpec)."""
+    return fig.figure() if isinstance(fig, FigureSpec) else go.Figure(fig.to_dict())
 
 
 def _track(surface, name, lr, steps=300, i=0):
@@ -118,8 +120,9 @@ def test_shade_png_is_a_png_and_marks_undefined_values():
 def test_map_figure_roles_ranges_frames_and_validity():
     s = surfaces.get("bowl")
     tracks = [_track(s, "gd", 1e-2, i=0)[1], _track(s, "adam", 0.1, i=1)[1]]
-    fig = F.map_figure(s, tracks, start=s.start)
-    _validated(fig)
+    spec = F.map_figure(s, tracks, start=s.start)
+    assert isinstance(spec, FigureSpec)
+    fig = _validated(spec)
     roles = [t.meta for t in fig.data]
     assert roles[0] == "levels" and "click-grid" in roles and "minima" in roles and "start" in roles
     assert roles.count("path") == 2 and roles.count("heads") == 1 and "diverged" not in roles
@@ -145,7 +148,7 @@ def test_map_marks_a_diverged_track_at_its_last_finite_point():
     s = surfaces.get("bowl")
     t, tr = _track(s, "gd", 10.0)
     assert t.diverged_at == 1
-    fig = F.map_figure(s, [tr], start=s.start)
+    fig = _validated(F.map_figure(s, [tr], start=s.start))
     d = fig.data[F.trace_index(fig, "diverged")]
     assert np.isfinite(d.x[0]) and (d.x[0], d.y[0]) == tuple(t.path[-1])
     assert "diverged at step 1" in d.text[0]
@@ -187,8 +190,7 @@ def test_linked_figure_rows_scales_and_lengths():
     s = surfaces.get("bowl")
     t = optimizers.run(s, "adam", steps=5000, lr=0.1)
     ser = F.Series("adam", F.PALETTE[0], t.loss, t.grad_norm, t.lr, t.step_size, t.m)
-    fig = F.linked_figure([ser])
-    _validated(fig)
+    fig = _validated(F.linked_figure([ser]))
     rows = [t.meta for t in fig.data]
     assert rows.count(F.LINKED_ROWS[0]) == 1 and rows.count(F.LINKED_ROWS[3]) == 2 and rows.count(F.LINKED_ROWS[4]) == 2
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis2.type == "log" and fig.layout.yaxis5.type == "linear"
@@ -206,6 +208,44 @@ def test_schedule_figure_is_log_when_rates_span_decades():
     steps = 1000
     flat = F.schedule_figure([("a", "#000", optimizers.lr_at("constant", steps, 0.1))])
     decay = F.schedule_figure([("a", "#000", optimizers.lr_at("exponential", steps, 0.1, {"gamma": 0.99}))])
-    assert flat.layout.yaxis.type == "linear" and decay.layout.yaxis.type == "log"
+    assert flat.layout["yaxis"]["type"] == "linear" and decay.layout["yaxis"]["type"] == "log"
     _validated(decay)
     assert json.loads(decay.to_json())["data"][0]["y"]
+
+
+# ------------------------------------------------------------------------------ FigureSpec
+def test_figure_spec_sends_what_a_validated_figure_sends_and_stays_unchanged():
+    """st.plotly_chart's own path (return_figure_from_figure_or_data + to_json) on a FigureSpec
+    gives the same figure as plotly.py's validated Figure of the same spec, and leaves the shared
+    spec as it was."""
+    import copy
+
+    import plotly.io as pio
+    import plotly.tools
+    from viz.spec import decoded
+
+    s = surfaces.get("bowl")
+    tracks = [_track(s, "gd", 1e-2, i=0)[1], _track(s, "adam", 0.1, i=1)[1]]
+    t = optimizers.run(s, "adam", steps=300, lr=0.1)
+    ser = F.Series("adam", F.PALETTE[0], t.loss, t.grad_norm, t.lr, t.step_size, t.m)
+    for spec in (F.map_figure(s, tracks, start=s.start), F.linked_figure([ser]),
+                 F.schedule_figure([("a", "#000", t.lr)])):
+        before = copy.deepcopy(spec.spec)
+        sent = pio.to_json(plotly.tools.return_figure_from_figure_or_data(spec, validate_figure=True), validate=False)
+        assert spec.spec == before                                   # nothing mutated the shared spec
+        reference = pio.to_json(spec.figure(), validate=False)
+        a, b = decoded(json.loads(sent)), decoded(json.loads(reference))
+        plain = dict(sort_keys=True, default=lambda v: [str(v.dtype)] + np.asarray(v, float).tolist())
+        assert json.dumps(a, **plain) == json.dumps(b, **plain)
+        assert a["layout"]["template"]                               # the theme template, as go.Figure adds it
+
+
+def test_linked_traces_sit_on_their_rows_axes():
+    s = surfaces.get("bowl")
+    t = optimizers.run(s, "momentum", steps=100, lr=0.01)
+    spec = F.linked_figure([F.Series("m", F.PALETTE[0], t.loss, t.grad_norm, t.lr, t.step_size, t.m)])
+    for tr in spec.data:
+        r = F.LINKED_ROWS.index(tr["meta"]) + 1
+        assert tr["yaxis"] == ("y" if r == 1 else f"y{r}") and tr["xaxis"] == ("x" if r == 1 else f"x{r}")
+    # one shared step axis, titled on the bottom row only
+    assert spec.layout["xaxis5"]["title"]["text"] == "step t" and spec.layout["xaxis"]["matches"] == "x5"

@@ -16,6 +16,7 @@ which keeps each bucket's min and max so spikes and bounces are not aliased away
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -24,6 +25,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import contours
+from .spec import FigureSpec
 
 # blue, orange, green, red, violet, gray, black, yellow: each close to a Streamlit markdown colour name
 # (ui.controls.DOTS), so a label can carry its trajectory's colour
@@ -121,10 +123,11 @@ def _style(presentation: bool) -> dict:
                 head=20 if presentation else 12, mark=16 if presentation else 11)
 
 
-def trace_index(fig: go.Figure, role: str) -> int:
-    """Index of the first trace whose `meta` is `role` (e.g. "heads", "click-grid"), or -1."""
+def trace_index(fig, role: str) -> int:
+    """Index of the first trace whose `meta` is `role` (e.g. "heads", "click-grid"), or -1.
+    `fig` is a FigureSpec (traces are dicts) or a go.Figure."""
     for i, t in enumerate(fig.data):
-        if t.meta == role:
+        if (t.get("meta") if isinstance(t, dict) else t.meta) == role:
             return i
     return -1
 
@@ -146,37 +149,38 @@ def map_background(surface, n: int = MAP_GRID):
         return _map_background.__wrapped__(surface, n)
 
 
+@lru_cache(maxsize=32)
+def _click_grid(surface):
+    """The invisible clickable points (x, y, f), CLICK_GRID per side over the view."""
+    xr, yr = _axis_ranges(surface)
+    GX, GY = np.meshgrid(np.linspace(xr[0], xr[1], CLICK_GRID), np.linspace(yr[0], yr[1], CLICK_GRID))
+    F = surface.numpy(GX, GY)
+    return GX.ravel(), GY.ravel(), np.where(np.isfinite(F), F, np.nan).ravel()
+
+
 def _axis_ranges(surface):
     (x0, x1), (y0, y1) = surface.bounds
     return [x0, x1], [y0, y1]
 
 
 # ------------------------------------------------------------------------------- the map
-def _fig(spec: dict) -> go.Figure:
-    """A Figure from a plain spec without plotly.py's per-property validation (300 frames and
-    slider steps take ~0.5 s to validate; tests/test_viz.py validates the same specs instead)."""
-    return go.Figure(spec, _validate=False)
-
-
 def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_FRAMES,
                clickable: bool = True, presentation: bool = False, height: int = 560,
-               animate: bool = True, title: str | None = None) -> go.Figure:
+               animate: bool = True, title: str | None = None, path_width: float | None = None) -> FigureSpec:
     """The 2-D map: shading (layout image) and level lines (static scatter), a star at each known
     minimum, the start point, each track's path drawn once (thinned), one trace of head markers
     animated by frames (play / pause / speed buttons and a timeline slider), and an X where a track
-    diverged. Axis ranges are fixed to `surface.bounds`. Trace roles are in `meta`."""
+    diverged. Axis ranges are fixed to `surface.bounds`. Trace roles are in `meta`. `path_width`
+    overrides the paths' line width."""
     st_ = _style(presentation)
     xr, yr = _axis_ranges(surface)
     lx, ly, png, _, _ = map_background(surface)
     data = [dict(type="scatter", x=lx, y=ly, mode="lines", line=dict(color="rgba(60,80,110,0.45)", width=1),
                  hoverinfo="skip", showlegend=False, meta="levels", name="level lines")]
     if clickable:
-        gx = np.linspace(xr[0], xr[1], CLICK_GRID)
-        gy = np.linspace(yr[0], yr[1], CLICK_GRID)
-        GX, GY = np.meshgrid(gx, gy)
-        F = surface.numpy(GX, GY)
+        gx, gy, gf = _click_grid(surface)
         data.append(dict(
-            type="scatter", x=GX.ravel(), y=GY.ravel(), customdata=np.where(np.isfinite(F), F, np.nan).ravel(),
+            type="scatter", x=gx, y=gy, customdata=gf,
             mode="markers", marker=dict(size=max(8, 600 // CLICK_GRID), color="rgba(0,0,0,0)", opacity=0.0),
             hovertemplate="click to start here<br>x=%{x:.3g}, y=%{y:.3g}<br>f=%{customdata:.4g}<extra></extra>",
             showlegend=False, meta="click-grid", name="click to set start"))
@@ -195,18 +199,17 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
         idx = path_indices(len(tr.path))
         p = tr.path[idx]
         data.append(dict(type="scatter", x=p[:, 0], y=p[:, 1], mode="lines", name=tr.label, meta="path",
-                         legendgroup=tr.label, line=dict(color=tr.color, width=st_["line"]),
+                         legendgroup=tr.label, line=dict(color=tr.color, width=path_width or st_["line"]),
                          customdata=idx, hovertemplate=f"{tr.label}<br>step %{{customdata}}<br>"
                          "(%{x:.4g}, %{y:.4g})<extra></extra>"))
     n_points = max((len(tr.path) for tr in tracks), default=1)
     frames_at = frame_indices(n_points, n_frames if animate else 1,
                               must=tuple(tr.diverged_at for tr in tracks)) if tracks else np.array([0])
 
-    def heads(k: int):
-        pts = np.array([tr.path[min(k, len(tr.path) - 1)] for tr in tracks], float).reshape(-1, 2)
-        return pts[:, 0].tolist(), pts[:, 1].tolist()
-
-    hx, hy = heads(int(frames_at[-1]))  # the still picture (and the end of playback): where each run ended
+    # heads[f, i] = track i's point at frame f (a finished track waits at its last point)
+    heads = np.stack([tr.path[np.minimum(frames_at, len(tr.path) - 1)] for tr in tracks], 1) if tracks \
+        else np.zeros((len(frames_at), 0, 2))
+    hx, hy = heads[-1, :, 0].tolist(), heads[-1, :, 1].tolist()  # the still picture (and the end of playback): where each run ended
     data.append(dict(type="scatter", x=hx, y=hy, mode="markers", name="position", meta="heads", showlegend=False,
                      marker=dict(size=st_["head"], color=[tr.color for tr in tracks],
                                  line=dict(color="white", width=2)),
@@ -237,15 +240,19 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
                                  sizey=yr[1] - yr[0], sizing="stretch", layer="below", opacity=1.0)]
     spec = dict(data=data, layout=layout)
     if animate and tracks and len(frames_at) > 1:
-        spec["frames"] = []
-        for k in frames_at:
-            x, y = heads(int(k))
-            spec["frames"].append(dict(name=str(int(k)), data=[dict(type="scatter", x=x, y=y)], traces=[heads_i]))
-        _add_player(layout, frames_at, st_)
-    return _fig(spec)
+        xs, ys = heads[:, :, 0].tolist(), heads[:, :, 1].tolist()
+        spec["frames"] = [dict(name=name, data=[dict(type="scatter", x=x, y=y)], traces=[heads_i])
+                          for name, x, y in zip(map(str, frames_at.tolist()), xs, ys)]
+        layout.update(_player(tuple(frames_at.tolist()), st_["font"]))
+        layout["margin"] = dict(layout["margin"], b=200 if st_["font"] > 13 else 150)
+    return FigureSpec(spec)
 
 
-def _add_player(layout: dict, frames_at: np.ndarray, st_: dict):
+@lru_cache(maxsize=64)
+def _player(frames_at: tuple[int, ...], font: int) -> dict:
+    """Layout entries of the animation player for frames named by `frames_at`: play / pause /
+    replay and speed buttons, and the timeline slider (one step per frame). Cached and shared by
+    the figures that use it (read-only, like every FigureSpec)."""
     def play(ms):
         return dict(label="", method="animate", args=[None, dict(
             frame=dict(duration=ms, redraw=False), transition=dict(duration=0), fromcurrent=True, mode="immediate")])
@@ -257,22 +264,21 @@ def _add_player(layout: dict, frames_at: np.ndarray, st_: dict):
                    frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")]),
                dict(replay, label="Replay")]
     speed = [dict(play(ms), label=label) for label, ms in SPEEDS]
-    big = st_["font"] > 13
+    big = font > 13
     # row 1: play / pause / replay on the left, speeds on the right; row 2: the timeline slider
     row1, row2 = (-0.10, -0.20) if big else (-0.09, -0.19)
-    layout["updatemenus"] = [
-        dict(type="buttons", direction="left", showactive=False, x=0.0, y=row1, xanchor="left", yanchor="top",
-             pad=dict(t=0, r=4), buttons=buttons, font=dict(size=st_["font"] - 2)),
-        dict(type="buttons", direction="left", showactive=True, active=1, x=1.0, y=row1, xanchor="right",
-             yanchor="top", pad=dict(t=0, r=0), buttons=speed, font=dict(size=st_["font"] - 2))]
-    layout["sliders"] = [dict(
-        active=len(frames_at) - 1, x=0.0, len=1.0, y=row2, yanchor="top", pad=dict(t=0, b=0),
-        currentvalue=dict(prefix="step ", font=dict(size=st_["font"], color="#31333f")), ticklen=0, minorticklen=0,
-        font=dict(size=6, color="rgba(0,0,0,0)"),  # 400 tick labels are unreadable: currentvalue says the step
-        steps=[dict(method="animate", label=str(int(k)), args=[[str(int(k))], dict(
-            frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")])
-            for k in frames_at])]
-    layout["margin"] = dict(layout["margin"], b=200 if big else 150)
+    still = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
+    return dict(
+        updatemenus=[
+            dict(type="buttons", direction="left", showactive=False, x=0.0, y=row1, xanchor="left", yanchor="top",
+                 pad=dict(t=0, r=4), buttons=buttons, font=dict(size=font - 2)),
+            dict(type="buttons", direction="left", showactive=True, active=1, x=1.0, y=row1, xanchor="right",
+                 yanchor="top", pad=dict(t=0, r=0), buttons=speed, font=dict(size=font - 2))],
+        sliders=[dict(
+            active=len(frames_at) - 1, x=0.0, len=1.0, y=row2, yanchor="top", pad=dict(t=0, b=0),
+            currentvalue=dict(prefix="step ", font=dict(size=font, color="#31333f")), ticklen=0, minorticklen=0,
+            font=dict(size=6, color="rgba(0,0,0,0)"),  # 400 tick labels are unreadable: currentvalue says the step
+            steps=[dict(method="animate", label=str(k), args=[[str(k)], still]) for k in frames_at])])
 
 
 # ------------------------------------------------------------------------------- 3-D
@@ -334,15 +340,35 @@ LINKED_ROWS = ("loss f(θ_t)", "gradient norm ‖g_t‖", "learning rate η_t",
                "effective step η_t/σ_t  (x solid, y dashed)", "momentum m_t  (x solid, y dashed)")
 
 
+@lru_cache(maxsize=16)
+def _subplots_layout(rows: tuple[str, ...], spacing: float) -> dict:
+    """make_subplots' axes (domains, shared x) and row titles for `rows` stacked plots, as a plain
+    layout dict without template (built once per shape: make_subplots validates everything)."""
+    layout = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=spacing,
+                           subplot_titles=rows).layout.to_plotly_json()
+    layout.pop("template", None)
+    return layout
+
+
+def _axis(kind: str, r: int) -> str:
+    """Layout key of row r's axis ("xaxis", "yaxis3", ...)."""
+    return f"{kind}axis" + ("" if r == 1 else str(r))
+
+
+def _ref(kind: str, r: int) -> str:
+    """A trace's reference to row r's axis ("x", "y3", ...)."""
+    return kind + ("" if r == 1 else str(r))
+
+
 def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: bool = False,
-                  height: int | None = None, rows: tuple[str, ...] = LINKED_ROWS) -> go.Figure:
+                  height: int | None = None, rows: tuple[str, ...] = LINKED_ROWS) -> FigureSpec:
     """Plots that share the step axis (zooming one zooms all): loss (log scale), gradient norm (log;
     "stuck" is not "small gradient"), η_t, and per coordinate η_t/σ_t and m_t. Records of update t
     (η_t, σ_t, m_t) are drawn at step t = 1..T, point records (loss, ‖g‖) at t = 0..T."""
     st_ = _style(presentation)
     rows = tuple(r for r in rows if r in LINKED_ROWS)
-    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.06 if presentation else 0.045,
-                        subplot_titles=rows)
+    layout = copy.deepcopy(_subplots_layout(rows, 0.06 if presentation else 0.045))
+    data = []
     for s in series:
         first = True
         for r, row in enumerate(rows, start=1):
@@ -365,49 +391,50 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
             for x, y, dash in lines:
                 y = np.asarray(y, float)
                 i = envelope_indices(y)
-                fig.add_trace(go.Scatter(x=x[i].astype(np.int32), y=y[i], mode="lines", name=s.label, legendgroup=s.label,
-                                         showlegend=first, meta=row,
-                                         line=dict(color=s.color, width=st_["line"] * 0.75, dash=dash),
-                                         hovertemplate=f"{s.label}<br>t=%{{x}}<br>%{{y:.4g}}<extra></extra>"),
-                              row=r, col=1)
+                data.append(dict(type="scatter", x=x[i].astype(np.int32), y=y[i], mode="lines", name=s.label,
+                                 legendgroup=s.label, showlegend=first, meta=row,
+                                 line=dict(color=s.color, width=st_["line"] * 0.75, dash=dash),
+                                 hovertemplate=f"{s.label}<br>t=%{{x}}<br>%{{y:.4g}}<extra></extra>",
+                                 xaxis=_ref("x", r), yaxis=_ref("y", r)))
                 first = False
     for r, row in enumerate(rows, start=1):
         log = row != LINKED_ROWS[4] and (loss_log or row != LINKED_ROWS[0])
-        fig.update_yaxes(type="log" if log else "linear", exponentformat="power", row=r, col=1)
-    fig.update_xaxes(title_text="step t", row=len(rows), col=1)
+        layout[_axis("y", r)].update(type="log" if log else "linear", exponentformat="power")
+    layout[_axis("x", len(rows))]["title"] = dict(text="step t")
+    for ann in layout.get("annotations", []):
+        ann["font"] = dict(ann.get("font", {}), size=st_["font"])
     per_row = 230 if presentation else 170
-    fig.update_layout(height=height or per_row * len(rows) + 60, margin=dict(l=10, r=10, t=40, b=10),
-                      font=dict(size=st_["font"]), hovermode="x unified" if len(series) > 1 else "closest",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
-                                  font=dict(size=st_["font"] - 1)))
-    fig.update_annotations(font_size=st_["font"])
-    return fig
+    layout.update(height=height or per_row * len(rows) + 60, margin=dict(l=10, r=10, t=40, b=10),
+                  font=dict(size=st_["font"]), hovermode="x unified" if len(series) > 1 else "closest",
+                  legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
+                              font=dict(size=st_["font"] - 1)))
+    return FigureSpec(dict(data=data, layout=layout))
 
 
 # ------------------------------------------------------------------------------- schedule
 def schedule_figure(lines: list[tuple[str, str, np.ndarray]], *, height: int = 150,
-                    presentation: bool = False) -> go.Figure:
+                    presentation: bool = False) -> FigureSpec:
     """A small η_t-vs-step plot: `lines` of (label, colour, η_t for t = 0..T-1). Log scale when the
     rates span more than two decades."""
     st_ = _style(presentation)
-    fig = go.Figure()
-    vals = []
+    data, vals = [], []
     for label, color, eta in lines:
         eta = np.asarray(eta, float)
         i = envelope_indices(eta, 600)
-        fig.add_trace(go.Scatter(x=i, y=eta[i], mode="lines", name=label, line=dict(color=color, width=2),
-                                 hovertemplate=f"{label}<br>t=%{{x}}: η=%{{y:.3g}}<extra></extra>"))
+        data.append(dict(type="scatter", x=i.astype(np.int32), y=eta[i], mode="lines", name=label,
+                         line=dict(color=color, width=2),
+                         hovertemplate=f"{label}<br>t=%{{x}}: η=%{{y:.3g}}<extra></extra>"))
         vals.append(eta[np.isfinite(eta) & (eta > 0)])
     allv = np.concatenate(vals) if vals else np.array([])
     log = allv.size > 0 and allv.max() > 100 * allv.min()
-    fig.update_layout(height=height, margin=dict(l=0, r=0, t=4, b=0), showlegend=False,
-                      font=dict(size=max(10, st_["font"] - 2)),
-                      xaxis=dict(title=None), yaxis=dict(type="log" if log else "linear", exponentformat="power"))
-    return fig
+    layout = dict(height=height, margin=dict(l=0, r=0, t=4, b=0), showlegend=False,
+                  font=dict(size=max(10, st_["font"] - 2)),
+                  yaxis=dict(type="log" if log else "linear", exponentformat="power"))
+    return FigureSpec(dict(data=data, layout=layout))
 
 
-def figure_json_size(fig: go.Figure) -> int:
-    """Bytes of the figure's JSON as sent to the browser."""
+def figure_json_size(fig) -> int:
+    """Bytes of the figure's JSON as sent to the browser (a FigureSpec or a go.Figure)."""
     return len(fig.to_json(validate=False).encode())
 
 
