@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from . import compat
+
 
 def ensure_entry() -> None:
+    compat.install()  # a malformed client message must not break the page (see ui/compat.py)
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a Streamlit without this internal: nothing to fix

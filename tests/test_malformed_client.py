@@ -1,0 +1,97 @@
+"""A client that sends widget values of the wrong type (as ../shared/tools/wsload.py does: a double
+for every slider, select_sliders included) gets no exception on the page (ui/compat.py).
+
+One real `streamlit run app.py` on 127.0.0.1, spoken to over its own websocket with Streamlit's
+protobuf classes; plus the guard itself on Streamlit's WStates, without a server.
+"""
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from proxy_stack import ProxyStack  # noqa: E402
+
+
+def test_guard_keeps_a_widgets_array_type():
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+    from streamlit.runtime.state.common import WidgetMetadata
+    from streamlit.runtime.state.session_state import Serialized, WStates
+
+    from ui import compat
+
+    assert compat.install() and compat.install()          # idempotent
+    options = ["0.001", "0.01", "0.1"]
+    ws = WStates()
+    ws.set_widget_metadata(WidgetMetadata(
+        id="w", deserializer=lambda v: float(v[0]) if v and v[0] in options else 0.01,
+        serializer=lambda v: [f"{v:g}"], value_type="string_array_value"))
+    bad = WidgetState(id="w")
+    bad.double_array_value.data.append(2.0)               # a number for a select_slider
+    ws.states["w"] = Serialized(bad)
+    assert ws["w"] == 0.01                                 # Streamlit's fallback: the default
+    assert ws.widget_metadata["w"].value_type == "string_array_value"
+    assert list(ws.get_serialized("w").string_array_value.data) == ["0.01"]   # no TypeError
+    # a value of the right type is untouched
+    good = WidgetState(id="w")
+    good.string_array_value.data.append("0.1")
+    ws.states["w"] = Serialized(good)
+    assert ws["w"] == 0.1
+
+
+async def _session(hostport: str) -> list[str]:
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.proto.Slider_pb2 import Slider
+
+    problems, sliders = [], {}
+
+    async def rerun(ws, values: dict) -> None:
+        m = BackMsg()
+        m.rerun_script.query_string = ""
+        for wid, v in values.items():
+            w = m.rerun_script.widget_states.widgets.add()
+            w.id = wid
+            getattr(w, "string_array_value" if isinstance(v, str) else "double_array_value").data.append(v)
+        await ws.send(m.SerializeToString())
+        while True:
+            msg = ForwardMsg()
+            msg.ParseFromString(await asyncio.wait_for(ws.recv(), 120))
+            if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                el = msg.delta.new_element
+                if el.WhichOneof("type") == "exception":
+                    problems.append(f"{el.exception.type}: {el.exception.message[:200]}")
+                elif el.WhichOneof("type") == "slider" and el.slider.id:
+                    sliders[el.slider.id] = el.slider
+            elif msg.WhichOneof("type") == "script_finished":
+                return
+
+    async with websockets.connect(f"ws://{hostport}/_stcore/stream", subprotocols=["streamlit"],
+                                  max_size=2**28) as ws:
+        await rerun(ws, {})
+        selects = [i for i, s in sliders.items() if s.type == Slider.SELECT_SLIDER]
+        numeric = [i for i, s in sliders.items() if s.type != Slider.SELECT_SLIDER]
+        assert selects, "the Playground has select_sliders (η, ε)"
+        # wrong types: a number for each select_slider, a label for each numeric slider; twice, so
+        # the run after the first bad message (where the old failure showed) is covered
+        bad = {i: 3.0 for i in selects} | {i: "not a number" for i in numeric}
+        await rerun(ws, bad)
+        await rerun(ws, bad)
+        # and then a well-formed move still works
+        s = sliders[selects[0]]
+        await rerun(ws, {selects[0]: s.options[len(s.options) // 3]})
+    return problems
+
+
+def test_wrong_typed_widget_values_over_the_websocket_show_no_exception():
+    pytest.importorskip("websockets")
+    with ProxyStack(replicas=1, nginx=False) as stack:
+        problems = asyncio.run(_session(stack.replicas[0].addr))
+        log = stack.replicas[0].log.read_text(errors="replace")
+    assert not problems, problems
+    assert "Traceback" not in log, log[-3000:]
