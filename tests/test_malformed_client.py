@@ -7,6 +7,7 @@ protobuf classes; plus the guard itself on Streamlit's WStates, without a server
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sys
 from pathlib import Path
 
@@ -91,7 +92,9 @@ async def _session(hostport: str) -> list[str]:
 def test_wrong_typed_widget_values_over_the_websocket_show_no_exception():
     pytest.importorskip("websockets")
     with ProxyStack(replicas=1, nginx=False) as stack:
-        problems = asyncio.run(_session(stack.replicas[0].addr))
+        # a thread of its own: the session's Playwright (tests/conftest.py) may own this thread's loop
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            problems = pool.submit(asyncio.run, _session(stack.replicas[0].addr)).result(timeout=300)
         log = stack.replicas[0].log.read_text(errors="replace")
     assert not problems, problems
     assert "Traceback" not in log, log[-3000:]
