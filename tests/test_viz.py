@@ -185,6 +185,27 @@ def test_figure_sizes_within_budget():
     assert F.figure_json_size(fig) < 3_000_000
 
 
+def test_the_largest_figure_fits_the_servers_message_limit():
+    """The worst case the Playground allows (8 optimizers x 100,000 steps, every record as jagged as
+    noise, so thinning keeps the most points) stays under server.maxMessageSize, with room for the
+    message's framing."""
+    import tomllib
+
+    limit_mb = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]["maxMessageSize"]
+    rng = np.random.default_rng(1)
+    T = 100_000
+    series = [F.Series(f"optimizer {i}", F.PALETTE[i], rng.lognormal(size=T + 1), rng.lognormal(size=T + 1),
+                       rng.lognormal(size=T), rng.lognormal(size=(T, 2)), rng.normal(size=(T, 2))) for i in range(8)]
+    tracks = [F.Track(f"t{i}", F.PALETTE[i], rng.normal(0, 3, (T + 1, 2)), None, rng.lognormal(size=T + 1))
+              for i in range(8)]
+    s = surfaces.get("bowl")
+    sizes = {"linked": F.figure_json_size(F.linked_figure(series)),
+             "map": F.figure_json_size(F.map_figure(s, tracks, start=s.start)),
+             "3d": F.figure_json_size(F.surface3d_figure(s, tracks))}
+    assert max(sizes.values()) < limit_mb * 1_000_000 - 64_000, sizes      # Streamlit: MB = 10⁶ bytes
+    assert sizes["linked"] > 0.5 * limit_mb * 1_000_000, sizes    # the bound is "just above", not far above
+
+
 # ------------------------------------------------------------------------------ linked plots and schedule
 def test_linked_figure_rows_scales_and_lengths():
     s = surfaces.get("bowl")
