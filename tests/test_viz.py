@@ -270,3 +270,17 @@ def test_linked_traces_sit_on_their_rows_axes():
         assert tr["yaxis"] == ("y" if r == 1 else f"y{r}") and tr["xaxis"] == ("x" if r == 1 else f"x{r}")
     # one shared step axis, titled on the bottom row only
     assert spec.layout["xaxis5"]["title"]["text"] == "step t" and spec.layout["xaxis"]["matches"] == "x5"
+
+
+def test_figure_spec_is_read_only_and_exports_through_a_validated_copy():
+    s = surfaces.get("bowl")
+    spec = F.map_figure(s, [_track(s, "adam", 0.1, steps=20)[1]], start=s.start)
+    for change in (lambda f: f.update_layout(height=10), lambda f: f.add_trace({"type": "scatter"}),
+                   lambda f: f.update_traces(line_width=9), lambda f: f.pop("layout")):
+        with pytest.raises(TypeError, match="read-only"):
+            change(spec)
+    assert spec.layout["height"] == 560
+    html = spec.to_html(include_plotlyjs=False, full_html=False)
+    assert "Plotly.newPlot" in html
+    with pytest.raises(ValueError):                     # figure() validates: an unknown property fails
+        FigureSpec({"data": [{"type": "scatter", "not_a_property": 1}]}).figure()
