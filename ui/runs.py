@@ -157,7 +157,7 @@ def _cached_figure(key: tuple, _build):
 
 def cached_figure(key: tuple, build):
     """`build()` (a plotly figure), cached on the plain `key` (it must determine the figure: e.g.
-    the setup's query string, the start, the view options). Building and validating a figure with
-    300 animation frames takes far longer than sending it; the shared figure is only read (st.plotly_chart
-    copies it), never changed."""
+    the setup's query string, the start, the view options). Sessions with the same setup share it,
+    and dragging a slider back is instant. The shared figure is only read, never changed: a
+    FigureSpec (viz/spec.py) refuses changes, and st.plotly_chart encodes it without copying."""
     return _cached_figure(key, build)

@@ -9,6 +9,10 @@ records for the linked plots), so a page can feed them from `optimizers.run` or 
     fig = F.map_figure(surfaces.get("bowl"), [tr])
     F.trace_index(fig, "heads")        # every trace carries its role in `meta`
 
+The map, the linked plots and the schedule plot are returned as `FigureSpec` (viz/spec.py): the
+plain plotly.js spec, not a `go.Figure`, because plotly.py's validation and copying cost most of a
+rerun under a class's load; `spec.figure()` gives the validated `go.Figure` (tests use it).
+
 Long runs are thinned for drawing: at most MAX_FRAMES animation frames (`frame_indices`), at most
 MAX_PATH_POINTS points per drawn path (`path_indices`, which keeps consecutive pairs so a zig-zag
 stays a zig-zag) and at most MAX_LINE_POINTS per line in the linked plots (`envelope_indices`,
