@@ -168,10 +168,10 @@ def main(argv=None) -> None:
     reps = max(args.repeat, 10)  # sub-millisecond runs: more repeats for a stable best
     one_engine = by["numba: 1 trajectory"]
     floor = best(lambda: records_only(64, T), reps)
-    one64 = np.tile(np.asarray(s.start, float), (64, 1))
-    assert np.abs(adam_bowl_by_hand(one64[:1], T)[:, 0] - ref).max() < 1e-12, "the hand-written kernel must match"
-    h1 = best(lambda: adam_bowl_by_hand(one64[:1], T), reps)
-    h64 = best(lambda: adam_bowl_by_hand(one64, T), reps)
+    starts64 = np.tile(np.asarray(s.start, float), (64, 1))
+    assert np.abs(adam_bowl_by_hand(starts64[:1], T)[:, 0] - ref).max() < 1e-12, "the hand-written kernel must match"
+    h1 = best(lambda: adam_bowl_by_hand(starts64[:1], T), reps)
+    h64 = best(lambda: adam_bowl_by_hand(starts64, T), reps)
     print(f"\n(b) in context: what a ratio of 2 would leave for 64 trajectories")
     print(f"    only allocating and writing the records of 64 trajectories: {floor * 1e3:.3f} ms "
           f"= {floor / one_engine:.2f}× the engine's whole single trajectory")

@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ws_client  # noqa: E402
 from proxy_stack import ProxyStack  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -68,10 +69,7 @@ class Session:
     """One browser context (its own cookies, so its own affinity and Streamlit session)."""
 
     def __init__(self, k: int, browser, url: str, timeout: float):
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
         self.k, self.browser, self.url, self.timeout = k, browser, url, timeout
-        self.ForwardMsg = ForwardMsg
         self.lat: list[float] = []
         self.errors: list[str] = []
         self.notes: list[str] = []     # the harness's own trouble, not the app's
@@ -84,15 +82,11 @@ class Session:
               if not self.closing else None)
 
     def _on_frame(self, payload) -> None:
-        if isinstance(payload, str):
-            return
-        msg = self.ForwardMsg()
-        msg.ParseFromString(payload)
-        kind = msg.WhichOneof("type")
-        if kind == "script_finished" and msg.script_finished == msg.FINISHED_SUCCESSFULLY:
+        outcome = ws_client.frame_outcome(payload)
+        if outcome and outcome[0] == "finished":
             self.finished.set()
-        elif kind == "delta" and msg.delta.new_element.WhichOneof("type") == "exception":
-            self.errors.append(f"s{self.k}: exception shown: {msg.delta.new_element.exception.message[:100]}")
+        elif outcome:
+            self.errors.append(f"s{self.k}: exception shown: {outcome[1][:100]}")
 
     async def run(self, duration: float, start_delay: float) -> None:
         await asyncio.sleep(start_delay)  # students arrive over a few seconds, not all at once
@@ -200,46 +194,25 @@ async def ws_session(k: int, hostport: str, duration: float, timeout: float, lat
     """One protocol-level session (no browser): like ../shared/tools/wsload.py, but it sends each
     slider's value in the type the browser sends (a select_slider's value is its option's label,
     a string; a numeric slider's is a double), so a malformed message is never what is measured."""
-    import websockets
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.proto.Slider_pb2 import Slider
 
     sliders: dict[str, tuple] = {}   # id -> (kind, min, max, step, options)
     values: dict[str, object] = {}
 
     async def rerun(ws) -> float:
-        m = BackMsg()
-        for wid, v in values.items():
-            w = m.rerun_script.widget_states.widgets.add()
-            w.id = wid
-            if isinstance(v, str):
-                w.string_array_value.data.append(v)
-            else:
-                w.double_array_value.data.append(v)
-        m.rerun_script.query_string = ""
         t0 = time.monotonic()
-        await ws.send(m.SerializeToString())
-        while True:
-            raw = await asyncio.wait_for(ws.recv(), timeout)
-            sizes.append(len(raw))
-            msg = ForwardMsg()
-            msg.ParseFromString(raw)
-            kind = msg.WhichOneof("type")
-            if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                el = msg.delta.new_element
-                if el.WhichOneof("type") == "exception":
-                    errors.append(f"w{k}: exception shown: {el.exception.message[:100]}")
-                elif el.WhichOneof("type") == "slider" and el.slider.id:
-                    sl = el.slider
-                    sliders[sl.id] = (sl.type, sl.min, sl.max, sl.step or (sl.max - sl.min) / 100,
-                                      list(sl.options))
-            elif kind == "script_finished":
-                return time.monotonic() - t0
+        run = await ws_client.rerun(ws, values, timeout)
+        seconds = time.monotonic() - t0
+        sizes.extend(run.sizes)
+        for el in run.of_type("exception"):
+            errors.append(f"w{k}: exception shown: {el.exception.message[:100]}")
+        for sl in (el.slider for el in run.of_type("slider")):
+            if sl.id:
+                sliders[sl.id] = (sl.type, sl.min, sl.max, sl.step or (sl.max - sl.min) / 100, list(sl.options))
+        return seconds
 
     try:
-        async with websockets.connect(f"ws://{hostport}/_stcore/stream", subprotocols=["streamlit"],
-                                      max_size=2**28) as ws:
+        async with ws_client.connect(hostport) as ws:
             await rerun(ws)
             if not sliders:
                 errors.append(f"w{k}: no slider on the page")

@@ -59,10 +59,6 @@ class DataSurface(Surface):
         """Per-example losses (..., N) at points xy (..., 2) (torch, differentiable)."""
         return self.per_example(xy[..., 0], xy[..., 1], torch)
 
-    def example_losses_numpy(self, w, b) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            return np.asarray(self.per_example(np.asarray(w, float), np.asarray(b, float), np), float)
-
     def example_grads(self, xy) -> np.ndarray:
         """∇ℓ_i at one point (2,) for every example: (N, 2), by autograd one example at a time."""
         p = torch.as_tensor(np.asarray(xy, float), dtype=torch.float64).requires_grad_(True)

@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+import ws_client  # noqa: E402
 from proxy_stack import ProxyStack  # noqa: E402
 
 
@@ -45,36 +46,17 @@ def test_guard_keeps_a_widgets_array_type():
 
 
 async def _session(hostport: str) -> list[str]:
-    import websockets
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.proto.Slider_pb2 import Slider
 
-    problems, sliders = [], {}
+    problems = []
 
-    async def rerun(ws, values: dict) -> None:
-        m = BackMsg()
-        m.rerun_script.query_string = ""
-        for wid, v in values.items():
-            w = m.rerun_script.widget_states.widgets.add()
-            w.id = wid
-            getattr(w, "string_array_value" if isinstance(v, str) else "double_array_value").data.append(v)
-        await ws.send(m.SerializeToString())
-        while True:
-            msg = ForwardMsg()
-            msg.ParseFromString(await asyncio.wait_for(ws.recv(), 120))
-            if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                el = msg.delta.new_element
-                if el.WhichOneof("type") == "exception":
-                    problems.append(f"{el.exception.type}: {el.exception.message[:200]}")
-                elif el.WhichOneof("type") == "slider" and el.slider.id:
-                    sliders[el.slider.id] = el.slider
-            elif msg.WhichOneof("type") == "script_finished":
-                return
+    async def rerun(ws, values: dict) -> dict:
+        run = await ws_client.rerun(ws, values, timeout=120)
+        problems.extend(f"{e.exception.type}: {e.exception.message[:200]}" for e in run.of_type("exception"))
+        return {e.slider.id: e.slider for e in run.of_type("slider") if e.slider.id}
 
-    async with websockets.connect(f"ws://{hostport}/_stcore/stream", subprotocols=["streamlit"],
-                                  max_size=2**28) as ws:
-        await rerun(ws, {})
+    async with ws_client.connect(hostport) as ws:
+        sliders = await rerun(ws, {})
         selects = [i for i, s in sliders.items() if s.type == Slider.SELECT_SLIDER]
         numeric = [i for i, s in sliders.items() if s.type != Slider.SELECT_SLIDER]
         assert selects, "the Playground has select_sliders (η, ε)"
@@ -90,7 +72,6 @@ async def _session(hostport: str) -> list[str]:
 
 
 def test_wrong_typed_widget_values_over_the_websocket_show_no_exception():
-    pytest.importorskip("websockets")
     with ProxyStack(replicas=1, nginx=False) as stack:
         # a thread of its own: the session's Playwright (tests/conftest.py) may own this thread's loop
         with concurrent.futures.ThreadPoolExecutor(1) as pool:

@@ -176,6 +176,17 @@ def test_sharp_minimum_has_the_larger_test_gap_and_small_batches_leave_it():
     assert small["flat"] > full["flat"]
 
 
+def test_sharp_flat_training_loss_is_the_documented_shape():
+    """The mean of the N example losses is L(w, b) = ℓ(w) + ½b² (surfaces.data.shape_loss), as its
+    docstring says: the canyon's weights average to 1, so only w matters."""
+    s = sd.sharp_flat(N, 0)
+    w, b = np.meshgrid(np.linspace(-3, 3, 41), np.linspace(-1, 1, 5))
+    xy = torch.tensor(np.stack([w, b], -1))
+    mean = s.example_losses(xy).mean(-1).numpy()
+    np.testing.assert_allclose(mean, sd.shape_loss(w) + 0.5 * b**2, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(s(xy).numpy(), mean, rtol=1e-12)
+
+
 def test_bad_input_is_a_clear_error():
     s = sd.regression(N, 0, False)
     for kw, word in ((dict(batch_size=0), "batch_size"), (dict(batch_size=N + 1), "batch_size"),

@@ -7,7 +7,7 @@ names the replica of each request); when that replica is killed, the page reconn
 one, renders and reruns again.
 
 The replicas are recognised by the websocket messages themselves: every rerun ends with a
-`script_finished` ForwardMsg, decoded here with Streamlit's own protobuf classes.
+`script_finished` ForwardMsg, decoded with Streamlit's own protobuf classes (scripts/ws_client.py).
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+import ws_client  # noqa: E402
 from proxy_stack import NGINX, ProxyStack  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -40,9 +41,6 @@ class StreamWatch:
     """Decodes the ForwardMsgs of every websocket the page opens."""
 
     def __init__(self, page):
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        self._msg = ForwardMsg
         self.sockets: list[dict] = []  # per websocket: url, finished runs, exceptions shown
         page.on("websocket", self._on_ws)
 
@@ -52,15 +50,9 @@ class StreamWatch:
         ws.on("framereceived", lambda payload: self._on_frame(rec, payload))
 
     def _on_frame(self, rec: dict, payload) -> None:
-        if isinstance(payload, str):
-            return
-        msg = self._msg()
-        msg.ParseFromString(payload)
-        kind = msg.WhichOneof("type")
-        if kind == "script_finished" and msg.script_finished == msg.FINISHED_SUCCESSFULLY:
-            rec["finished"] += 1
-        elif kind == "delta" and msg.delta.new_element.WhichOneof("type") == "exception":
-            rec["exceptions"] += 1
+        outcome = ws_client.frame_outcome(payload)
+        if outcome:
+            rec["finished" if outcome[0] == "finished" else "exceptions"] += 1
 
 
 def wait_for(page, cond, timeout: float, what: str) -> None:

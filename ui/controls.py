@@ -271,9 +271,8 @@ def _log_fmt(v: float) -> str:
 
 
 def _snap_state(wk: str, name: str, grid) -> None:
-    """Put a select_slider's state on its grid. Written back only when it moves: rewriting a value
-    that came from the client makes Streamlit re-serialise it against the client's message, which
-    a malformed client (a wrong value type) turns into an exception."""
+    """Put a select_slider's state on its grid (a value from a link or a preset may lie between
+    its options); written back only when it moves."""
     ss = st.session_state
     try:
         value = float(ss[wk])
@@ -348,7 +347,7 @@ def schedule_widgets():
             col.number_input(k, min_value=float(lo), max_value=float(hi), step=0.01, format="%.4f", key=wk)
 
 
-def sidebar(flash_box=None):
+def sidebar():
     """All the Playground's sidebar widgets (presets, surface, start, optimizers, convention,
     schedule, steps, noise, clipping, device); the schedule mini-plot is drawn by the page into
     the container returned."""

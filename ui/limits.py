@@ -24,9 +24,6 @@ NOISE = (0.0, 1000.0)                # standard deviation of the added gradient 
 CLIP = (1e-3, 1e4)                   # max_norm for gradient clipping
 SEED = (0, 2**31 - 1)
 MAX_FORMULA_CHARS = 200
-MAX_GRID = 200                       # contour / sweep grid points per side
-MAX_SWEEP_CELLS = 2_500              # trajectories in one sweep
-MAX_SWEEP_STEPS_TOTAL = 5_000_000    # cells × steps in one sweep
 MAX_QUERY_VALUE_CHARS = 400          # a longer query value is ignored before parsing
 
 # hyperparameter ranges the UI offers: (low, high); open ends of the engine's ranges stay open
@@ -72,18 +69,23 @@ def parse_float(raw) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def _within(name: str, v, bounds, notes: list):
+    """`v` clamped into `bounds` (lo, hi), with a note when it moves."""
+    lo, hi = bounds
+    if lo <= v <= hi:
+        return v
+    c = min(max(v, lo), hi)
+    notes.append(f"{name}: {_fmt(v)} is outside [{_fmt(lo)}, {_fmt(hi)}]; clamped to {_fmt(c)}.")
+    return c
+
+
 def clamp_float(name: str, raw, bounds: tuple[float, float], notes: list, default: float | None = None) -> float | None:
     """`raw` as a float inside `bounds` (clamped with a note); `default` (with a note) if not a number."""
     v = parse_float(raw)
     if v is None:
         notes.append(f"{name}: {_short(raw)} is not a finite number; using {_fmt(default)}.")
         return default
-    lo, hi = bounds
-    if v < lo or v > hi:
-        c = min(max(v, lo), hi)
-        notes.append(f"{name}: {_fmt(v)} is outside [{_fmt(lo)}, {_fmt(hi)}]; clamped to {_fmt(c)}.")
-        return c
-    return v
+    return _within(name, v, bounds, notes)
 
 
 def clamp_int(name: str, raw, bounds: tuple[int, int], notes: list, default: int | None = None) -> int | None:
@@ -95,12 +97,7 @@ def clamp_int(name: str, raw, bounds: tuple[int, int], notes: list, default: int
     i = int(round(v))
     if i != v:
         notes.append(f"{name}: {_fmt(v)} is not an integer; rounded to {i}.")
-    lo, hi = bounds
-    if i < lo or i > hi:
-        c = min(max(i, lo), hi)
-        notes.append(f"{name}: {i} is outside [{lo}, {hi}]; clamped to {c}.")
-        return c
-    return i
+    return _within(name, i, bounds, notes)
 
 
 def parse_flag(name: str, raw, notes: list, default: bool = False) -> bool:

@@ -247,16 +247,16 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
         xs, ys = heads[:, :, 0].tolist(), heads[:, :, 1].tolist()
         spec["frames"] = [dict(name=name, data=[dict(type="scatter", x=x, y=y)], traces=[heads_i])
                           for name, x, y in zip(map(str, frames_at.tolist()), xs, ys)]
-        layout.update(_player(tuple(frames_at.tolist()), st_["font"]))
-        layout["margin"] = dict(layout["margin"], b=200 if st_["font"] > 13 else 150)
+        player, bottom = _player(tuple(frames_at.tolist()), st_["font"])
+        layout.update(player, margin=dict(layout["margin"], b=bottom))
     return FigureSpec(spec)
 
 
 @lru_cache(maxsize=64)
-def _player(frames_at: tuple[int, ...], font: int) -> dict:
-    """Layout entries of the animation player for frames named by `frames_at`: play / pause /
-    replay and speed buttons, and the timeline slider (one step per frame). Cached and shared by
-    the figures that use it (read-only, like every FigureSpec)."""
+def _player(frames_at: tuple[int, ...], font: int) -> tuple[dict, int]:
+    """Layout entries of the animation player for frames named by `frames_at` (play / pause /
+    replay and speed buttons, and the timeline slider: one step per frame), and the bottom margin
+    (px) they need. Cached and shared by the figures that use it (read-only, like every FigureSpec)."""
     def play(ms):
         return dict(label="", method="animate", args=[None, dict(
             frame=dict(duration=ms, redraw=False), transition=dict(duration=0), fromcurrent=True, mode="immediate")])
@@ -282,7 +282,8 @@ def _player(frames_at: tuple[int, ...], font: int) -> dict:
             active=len(frames_at) - 1, x=0.0, len=1.0, y=row2, yanchor="top", pad=dict(t=0, b=0),
             currentvalue=dict(prefix="step ", font=dict(size=font, color="#31333f")), ticklen=0, minorticklen=0,
             font=dict(size=6, color="rgba(0,0,0,0)"),  # 400 tick labels are unreadable: currentvalue says the step
-            steps=[dict(method="animate", label=str(k), args=[[str(k)], still]) for k in frames_at])])
+            steps=[dict(method="animate", label=str(k), args=[[str(k)], still]) for k in frames_at])]), \
+        200 if big else 150
 
 
 # ------------------------------------------------------------------------------- 3-D

@@ -78,11 +78,6 @@ class FigureSpec(BaseFigure):
         n = len(self._spec["data"])
         return f"FigureSpec({n} traces, {len(self.frames)} frames)"
 
-    def __eq__(self, other) -> bool:
-        return isinstance(other, FigureSpec) and other._spec is self._spec
-
-    __hash__ = object.__hash__
-
 
 _PLAIN = frozenset({"template", "sliders", "updatemenus"})  # built of plain lists: not walked
 
@@ -147,12 +142,7 @@ def _template(name) -> dict | None:
     "streamlit", when it is imported), shared read-only by every spec built under it."""
     if not name:
         return None
-    return go.layout.Template(pio.templates[name]).to_plotly_json()
+    return pio.templates[name].to_plotly_json()
 
 
-def typed(a) -> np.ndarray:
-    """A float64 numpy array for a spec (becomes a typed array): NaN draws as a gap."""
-    return np.ascontiguousarray(a, dtype=float)
-
-
-__all__ = ["FigureSpec", "decoded", "typed"]
+__all__ = ["FigureSpec", "decoded"]
