@@ -10,10 +10,13 @@
 
 "(b) in context" measures two floors for goal (b) on this machine: what merely *writing* the
 records of 64 trajectories costs (a numba loop that stores the same arrays the engine returns,
-fresh arrays as the engine allocates them), and the ratio that ideal compiled code reaches (Adam on
-bowl written out by hand in numba: no formula interpreter, no options; it matches the engine to
-1e-12). A ratio of 2 needs a per-step cost that batching shares (dispatch, as in eager torch);
-compiled code that has none pays per trajectory.
+fresh arrays as the engine allocates them; the best of several runs, so memory the allocator
+reuses — a first run that faults the pages in costs more), and the ratio that ideal compiled code
+reaches (Adam on bowl written out by hand in numba with the C library's exp and log1p: no formula
+interpreter, no options; it matches the engine to 1e-12). A ratio of 2 needs a per-step cost that
+batching shares (dispatch, as in eager torch); the engine's lock-step lanes share their decoding and
+branching, and SIMD shares the arithmetic 8 lanes at a time, but each lane still pays its own
+exp, log, square roots and divisions, and writes its own records.
 """
 from __future__ import annotations
 

@@ -90,8 +90,8 @@ def run(
     a seeded Gaussian of that standard deviation to every gradient (minibatch-like noise);
     `max_norm` clips each trajectory's gradient norm as `torch.nn.utils.clip_grad_norm_`.
     `backend`: "eager" runs the rule as torch operations (parts.py; any device, any surface — the
-    reference); "numba" runs its scalar transcription (fast.py) compiled for the CPU, ~1000× faster
-    per update for small K; "auto" picks "numba" on the CPU for formula surfaces, else "eager".
+    reference); "numba" runs its transcription into loops over the K trajectories (fast.py),
+    compiled for the CPU, ~1000× faster per update for small K; "auto" picks "numba" on the CPU for formula surfaces, else "eager".
     `record="final"` keeps only the start and the last point (path (2, K, 2), loss (2, K), …; m,
     sigma, step_size of the last update) — for sweeps of thousands of trajectories; `record="loss"`
     keeps that and the whole loss (T+1, K) (steps to reach a tolerance).
@@ -349,12 +349,13 @@ def _loop(surface, opt: Optimizer, steps: int, starts: np.ndarray, lr_np: np.nda
         if record == "loss":  # the eager path records every row; keep what was asked for
             out = {k: (v if k in ("loss", "diverged_at") else v[[0, -1]] if k in ("path", "grad") else v[-1:])
                    for k, v in out.items()}
-    sigma = out["sigma"]
-    out["grad_norm"] = np.sqrt((out["grad"] ** 2).sum(-1))
-    lr_rows = lr_np.reshape(steps, -1, 1)[-len(sigma):]
-    with np.errstate(divide="ignore", invalid="ignore"):  # σ = 0 (lecture forms, no ε): no step, η/σ undefined
-        step = np.broadcast_to(lr_rows, sigma.shape) / sigma
-    out["step_size"] = np.where(sigma == 0, np.nan, step)
+    if "step_size" not in out:  # the numba kernel writes these two as it goes
+        sigma = out["sigma"]
+        out["grad_norm"] = np.sqrt((out["grad"] ** 2).sum(-1))
+        lr_rows = lr_np.reshape(steps, -1, 1)[-len(sigma):]
+        with np.errstate(divide="ignore", invalid="ignore"):  # σ = 0 (lecture forms, no ε): no step, η/σ undefined
+            step = np.broadcast_to(lr_rows, sigma.shape) / sigma
+        out["step_size"] = np.where(sigma == 0, np.nan, step)
     return out
 
 

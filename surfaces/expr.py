@@ -7,8 +7,8 @@ the functions below (operators build the tree); then
 
 - `evaluate(tree, x, y, xp)` interprets it on torch tensors (autograd gives ∇f) or numpy arrays
   (the plotted grid);
-- `compile_program(tree)` flattens it into postfix code that `value_and_grad` — a numba stack
-  machine with forward-mode derivatives — runs per point, for the fast CPU engine.
+- `compile_program(tree)` flattens it into postfix code that `values_and_grads` — a numba stack
+  machine with forward-mode derivatives — runs on many points at once, for the fast CPU engine.
 
 Nothing here evaluates text: trees are data, interpreted by a fixed set of operations.
 """
@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
+
+from . import vmath
 
 UNARY = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh", "logcosh", "sigmoid")
 BINARY = ("add", "sub", "mul", "div", "pow", "min", "max")
@@ -182,89 +184,133 @@ def compile_program(tree) -> Program:
     return Program(np.asarray(code, dtype=np.int64), np.asarray(consts, dtype=np.float64), depth[1])
 
 
+@numba.njit(inline="always", error_model="numpy")
+def _chain(sv, sx, sy, top, j, v, d):
+    sv[top, j] = v; sx[top, j] = d * sx[top, j]; sy[top, j] = d * sy[top, j]
+
+
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def value_and_grad(code, consts, x, y, sv, sx, sy):
-    """(f, ∂f/∂x, ∂f/∂y) at one point, by forward-mode differentiation over the postfix program.
-    sv, sx, sy are scratch stacks (length >= the program's depth)."""
+def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
+    """f, ∂f/∂x, ∂f/∂y at n points at once (x[:n], y[:n] → f[:n], gx[:n], gy[:n]), by forward-mode
+    differentiation over the postfix program. Each operation is one loop over the n lanes, so its
+    decoding is paid once per call, not once per point, and LLVM turns the arithmetic into SIMD
+    code (exp, tanh, log cosh and sigmoid come from surfaces/vmath.py for that reason).
+    sv, sx, sy are scratch stacks of shape (>= the program's depth, >= n)."""
     top = -1
     for i in range(code.shape[0]):
         op = code[i]
-        if op == 0:    # num
+        if op <= 2:    # push a number, x or y
             top += 1
-            sv[top] = consts[i]; sx[top] = 0.0; sy[top] = 0.0
-        elif op == 1:  # x
-            top += 1
-            sv[top] = x; sx[top] = 1.0; sy[top] = 0.0
-        elif op == 2:  # y
-            top += 1
-            sv[top] = y; sx[top] = 0.0; sy[top] = 1.0
-        elif op == 3:  # neg
-            sv[top] = -sv[top]; sx[top] = -sx[top]; sy[top] = -sy[top]
-        elif op <= 8:  # binary arithmetic
-            a, ax, ay = sv[top - 1], sx[top - 1], sy[top - 1]
-            b, bx, by = sv[top], sx[top], sy[top]
-            top -= 1
-            if op == 4:
-                v, dx, dy = a + b, ax + bx, ay + by
-            elif op == 5:
-                v, dx, dy = a - b, ax - bx, ay - by
-            elif op == 6:
-                v, dx, dy = a * b, ax * b + a * bx, ay * b + a * by
-            elif op == 7:
-                v = a / b
-                dx, dy = (ax - v * bx) / b, (ay - v * by) / b
-            else:      # a ** b, b not constant: d = a^b (b' log a + b a'/a)
-                v = a**b
-                la = math.log(a) if a > 0 else 0.0
-                dx = v * (bx * la + b * ax / a) if a != 0 else 0.0
-                dy = v * (by * la + b * ay / a) if a != 0 else 0.0
-            sv[top] = v; sx[top] = dx; sy[top] = dy
-        elif op == 9:  # a ** c, c constant (small integer powers by multiplication, as torch does)
-            a, c = sv[top], consts[i]
-            if c == 2.0:
-                v, d = a * a, 2.0 * a
-            elif c == 3.0:
-                v, d = a * a * a, 3.0 * (a * a)
-            elif c == 4.0:
-                a2 = a * a
-                v, d = a2 * a2, 4.0 * (a2 * a)
+            if op == 0:
+                c = consts[i]
+                for j in range(n):
+                    sv[top, j] = c; sx[top, j] = 0.0; sy[top, j] = 0.0
+            elif op == 1:
+                for j in range(n):
+                    sv[top, j] = x[j]; sx[top, j] = 1.0; sy[top, j] = 0.0
             else:
-                v = a**c
-                d = c * a ** (c - 1.0) if c != 0.0 else 0.0
-            sv[top] = v; sx[top] = d * sx[top]; sy[top] = d * sy[top]
-        elif op == 20 or op == 21:  # min, max (the gradient of the chosen side)
-            a, b = sv[top - 1], sv[top]
+                for j in range(n):
+                    sv[top, j] = y[j]; sx[top, j] = 0.0; sy[top, j] = 1.0
+        elif op == 3:  # neg
+            for j in range(n):
+                sv[top, j] = -sv[top, j]; sx[top, j] = -sx[top, j]; sy[top, j] = -sy[top, j]
+        elif op <= 8 or op == 20 or op == 21:  # binary
             top -= 1
-            pick_b = (b < a) if op == 20 else (b > a)
-            if pick_b:
-                sv[top] = b; sx[top] = sx[top + 1]; sy[top] = sy[top + 1]
-        else:          # one-argument functions: v = f(a), d = f'(a)
-            a = sv[top]
-            if op == 10:
-                v, d = math.sin(a), math.cos(a)
-            elif op == 11:
-                v, d = math.cos(a), -math.sin(a)
-            elif op == 12:
-                v = math.tan(a); d = 1.0 + v * v
+            p, q = top, top + 1
+            if op == 4:
+                for j in range(n):
+                    sv[p, j] += sv[q, j]; sx[p, j] += sx[q, j]; sy[p, j] += sy[q, j]
+            elif op == 5:
+                for j in range(n):
+                    sv[p, j] -= sv[q, j]; sx[p, j] -= sx[q, j]; sy[p, j] -= sy[q, j]
+            elif op == 6:
+                for j in range(n):
+                    a, b = sv[p, j], sv[q, j]
+                    sx[p, j] = sx[p, j] * b + a * sx[q, j]
+                    sy[p, j] = sy[p, j] * b + a * sy[q, j]
+                    sv[p, j] = a * b
+            elif op == 7:
+                for j in range(n):
+                    b = sv[q, j]
+                    v = sv[p, j] / b
+                    sx[p, j] = (sx[p, j] - v * sx[q, j]) / b
+                    sy[p, j] = (sy[p, j] - v * sy[q, j]) / b
+                    sv[p, j] = v
+            elif op == 8:  # a ** b, b not constant: d = a^b (b' log a + b a'/a)
+                for j in range(n):
+                    a, b = sv[p, j], sv[q, j]
+                    v = a**b
+                    la = math.log(a) if a > 0 else 0.0
+                    sx[p, j] = v * (sx[q, j] * la + b * sx[p, j] / a) if a != 0 else 0.0
+                    sy[p, j] = v * (sy[q, j] * la + b * sy[p, j] / a) if a != 0 else 0.0
+                    sv[p, j] = v
+            else:          # min, max: the gradient of the chosen side
+                for j in range(n):
+                    a, b = sv[p, j], sv[q, j]
+                    pick_b = (b < a) if op == 20 else (b > a)
+                    sv[p, j] = b if pick_b else a
+                    sx[p, j] = sx[q, j] if pick_b else sx[p, j]
+                    sy[p, j] = sy[q, j] if pick_b else sy[p, j]
+        else:          # one argument: v = f(a), d = f'(a), then the chain rule (one loop per case)
+            c = consts[i]
+            if op == 9 and c == 2.0:  # a ** c, c constant: small integer powers by multiplication, as torch does
+                for j in range(n):
+                    a = sv[top, j]
+                    _chain(sv, sx, sy, top, j, a * a, 2.0 * a)
+            elif op == 9 and c == 3.0:
+                for j in range(n):
+                    a = sv[top, j]
+                    _chain(sv, sx, sy, top, j, a * a * a, 3.0 * (a * a))
+            elif op == 9 and c == 4.0:
+                for j in range(n):
+                    a2 = sv[top, j] * sv[top, j]
+                    _chain(sv, sx, sy, top, j, a2 * a2, 4.0 * (a2 * sv[top, j]))
+            elif op == 9:
+                for j in range(n):
+                    a = sv[top, j]
+                    _chain(sv, sx, sy, top, j, a**c, c * a ** (c - 1.0) if c != 0.0 else 0.0)
             elif op == 13:
-                v = math.exp(a); d = v
-            elif op == 14:
-                v = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan); d = 1.0 / a
+                for j in range(n):
+                    v = vmath.exp(sv[top, j])
+                    _chain(sv, sx, sy, top, j, v, v)
             elif op == 15:
-                v = math.sqrt(a) if a >= 0 else math.nan; d = 0.5 / v
+                for j in range(n):
+                    a = sv[top, j]
+                    v = vmath.sqrt(a)
+                    _chain(sv, sx, sy, top, j, v, 0.5 / v)
             elif op == 16:
-                v = abs(a); d = 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
+                for j in range(n):
+                    a = sv[top, j]
+                    _chain(sv, sx, sy, top, j, abs(a), 1.0 if a > 0 else (-1.0 if a < 0 else 0.0))
             elif op == 17:
-                v = math.tanh(a); d = 1.0 - v * v
-            elif op == 18:
-                v, d = math.sinh(a), math.cosh(a)
-            elif op == 19:
-                v, d = math.cosh(a), math.sinh(a)
-            elif op == 22:  # logcosh
-                z = abs(a)
-                v = z + math.log1p(math.exp(-2.0 * z)) - 0.6931471805599453
-                d = math.tanh(a)
-            else:           # sigmoid
-                v = 0.5 * (1.0 + math.tanh(0.5 * a)); d = v * (1.0 - v)
-            sv[top] = v; sx[top] = d * sx[top]; sy[top] = d * sy[top]
-    return sv[0], sx[0], sy[0]
+                for j in range(n):
+                    v = vmath.tanh(sv[top, j])
+                    _chain(sv, sx, sy, top, j, v, 1.0 - v * v)
+            elif op == 22:  # log cosh a = |a| + log(1 + e^{-2|a|}) − log 2; its derivative tanh a
+                for j in range(n):
+                    a = sv[top, j]
+                    z = abs(a)
+                    t = vmath.expm1(-2.0 * z)
+                    _chain(sv, sx, sy, top, j, z + vmath.log1p01(1.0 + t) - LOG2, math.copysign(-t / (2.0 + t), a))
+            elif op == 23:  # sigmoid
+                for j in range(n):
+                    v = 0.5 * (1.0 + vmath.tanh(0.5 * sv[top, j]))
+                    _chain(sv, sx, sy, top, j, v, v * (1.0 - v))
+            else:           # the C library's sin, cos, tan, log, sinh, cosh: one lane at a time
+                for j in range(n):
+                    a = sv[top, j]
+                    if op == 10:
+                        v, d = math.sin(a), math.cos(a)
+                    elif op == 11:
+                        v, d = math.cos(a), -math.sin(a)
+                    elif op == 12:
+                        v = math.tan(a); d = 1.0 + v * v
+                    elif op == 14:
+                        v = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan); d = 1.0 / a
+                    elif op == 18:
+                        v, d = math.sinh(a), math.cosh(a)
+                    else:
+                        v, d = math.cosh(a), math.sinh(a)
+                    _chain(sv, sx, sy, top, j, v, d)
+    for j in range(n):
+        f[j] = sv[0, j]; gx[j] = sx[0, j]; gy[j] = sy[0, j]

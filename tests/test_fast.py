@@ -111,7 +111,7 @@ def test_auto_backend():
 
 
 def test_program_gradient_matches_autograd_everywhere():
-    from surfaces.expr import value_and_grad
+    from surfaces.expr import values_and_grads
 
     rng = np.random.default_rng(1)
     for name in surfaces.names():
@@ -119,9 +119,45 @@ def test_program_gradient_matches_autograd_everywhere():
         (x0, x1), (y0, y1) = s.bounds
         pts = np.stack([rng.uniform(x0, x1, 40), rng.uniform(y0, y1, 40)], -1)
         p = s.program
-        buf = [np.empty(p.depth) for _ in range(3)]
-        got = np.array([value_and_grad(p.code, p.consts, x, y, *buf) for x, y in pts])
+        n = len(pts)
+        out = [np.empty(n) for _ in range(3)]
+        values_and_grads(p.code, p.consts, pts[:, 0].copy(), pts[:, 1].copy(), n, *[np.empty((p.depth, n)) for _ in range(3)], *out)
+        got = np.stack(out, -1)
         want_f = s.numpy(pts[:, 0], pts[:, 1])
         want_g = s.grad(pts)
         np.testing.assert_allclose(got[:, 0], want_f, rtol=1e-13, atol=1e-12)
         np.testing.assert_allclose(got[:, 1:], want_g, rtol=1e-11, atol=1e-10 * np.abs(want_g).max())
+
+
+def test_many_lanes_across_chunks_and_threads():
+    """More trajectories than one chunk of lanes (fast.CHUNK), some diverging at different steps:
+    the lock-step kernel (serial, and split over threads) equals the torch reference lane by lane."""
+    import numba
+
+    from optimizers import fast
+
+    K = fast.CHUNK + 44
+    rng = np.random.default_rng(3)
+    starts = np.stack([rng.uniform(-9, 9, K), rng.uniform(-3, 3, K)], -1)
+    # well-conditioned steps (see the top of this file), and 40 that diverge, each at its own step
+    lr = np.concatenate([np.logspace(-4, -2.5, K - 40), np.linspace(2.5, 20.0, 40)])[rng.permutation(K)].tolist()
+    a = optimizers.run("bowl", "momentum", steps=60, start=starts, lr=lr, momentum=0.5, backend="eager")
+    assert 0 < sum(d is not None for d in a.diverged_at) < K
+    threads = numba.get_num_threads()
+    try:
+        for n in sorted({1, threads}):
+            numba.set_num_threads(n)
+            b = optimizers.run("bowl", "momentum", steps=60, start=starts, lr=lr, momentum=0.5, backend="numba")
+            assert_same(a, b)
+            final = optimizers.run("bowl", "momentum", steps=60, start=starts, lr=lr, momentum=0.5, record="loss")
+            np.testing.assert_array_equal(final.loss, b.loss)
+            np.testing.assert_array_equal(final.path[-1], b.path[-1])
+    finally:
+        numba.set_num_threads(threads)
+
+
+def test_every_trajectory_diverging_stops_early_and_fills_the_rest():
+    a, b = both("bowl", "gd", steps=50, start=np.array([[-8.0, 2.0], [5.0, 1.0]]), lr=[10.0, 20.0])
+    assert a.diverged_at == b.diverged_at == [1, 1]
+    assert_same(a, b)
+    assert np.all(b.path[1:] == b.path[:1])
