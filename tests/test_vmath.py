@@ -1,7 +1,5 @@
 """surfaces/vmath.py against numpy (the C library), in units in the last place, and its special values;
 and that a loop calling them really is SIMD code (the reason they exist)."""
-import math
-
 import numba
 import numpy as np
 import pytest
@@ -53,7 +51,7 @@ SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-300, -1e-300, 5e-324,
 def test_accuracy_and_special_values(which, fn, lo, hi, bound):
     a = inputs(lo, hi)
     if which == 3:
-        a = np.concatenate([np.abs(a[a <= 1.0]), [0.0, 1.0, SQRT := vmath.SQRT2_M1, np.nextafter(SQRT, 1)]])
+        a = np.concatenate([np.abs(a[a <= 1.0]), [0.0, 1.0, vmath.SQRT2_M1, np.nextafter(vmath.SQRT2_M1, 1.0)]])
     out = np.empty_like(a)
     _apply(which, a, out)
     with np.errstate(all="ignore"):
