@@ -95,19 +95,15 @@ def _kernel_py(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, 
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _powers(base, n, out):
-    """out[j] = base[j] ** n: once when every lane has the same base (the usual case), else per lane."""
-    L = base.shape[0]
-    uniform = True
-    for j in range(1, L):
-        if base[j] != base[0]:
-            uniform = False
-    if uniform:
+def _powers(base, same, n, out):
+    """out[j] = base[j] ** n: computed once when every lane has the same base (`same`: the usual
+    case, a scalar hyperparameter), else per lane."""
+    if same:
         v = base[0] ** n
-        for j in range(L):
+        for j in range(base.shape[0]):
             out[j] = v
     else:
-        for j in range(L):
+        for j in range(base.shape[0]):
             out[j] = base[j] ** n
 
 
@@ -123,6 +119,7 @@ def _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, 
     sv = np.empty((depth, L)); sx = np.empty((depth, L)); sy = np.empty((depth, L))
     h = np.ascontiguousarray(hp[ka:kb].T)  # (columns, L)
     mu, damp, b1, b2, eps, alpha, wd, psi = h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[8]
+    b1_same, b2_same = np.all(b1 == b1[0]), np.all(b2 == b2[0])  # fixed for the run: checked once
     th = np.ascontiguousarray(theta0[ka:kb].T)
     # per-coordinate state of the parts (see parts.py for each formula)
     buf = np.zeros((2, L)); v = np.zeros((2, L)); vmax = np.zeros((2, L)); gbar = np.zeros((2, L))
@@ -164,16 +161,16 @@ def _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, 
                 if wd[j] != 0.0:
                     g[0, j] += wd[j] * th[0, j]; g[1, j] += wd[j] * th[1, j]
         if mk == M_EMA and bc1:
-            _powers(b1, n, b1n)
+            _powers(b1, b1_same, n, b1n)
         if rk == R_ADAM and bc2_on:
-            _powers(b2, n, b2n)
+            _powers(b2, b2_same, n, b2n)
         if mk == M_NADAM:  # NAdam's μ_t (shared by both coordinates)
             for j in range(L):
                 mu_t[j] = b1[j] * (1.0 - 0.5 * 0.96 ** (n * psi[j]))
                 mu_next[j] = b1[j] * (1.0 - 0.5 * 0.96 ** ((n + 1) * psi[j]))
                 mu_product[j] = mu_product[j] * mu_t[j]
         if rk == R_RADAM:
-            _powers(b2, n, b2n)
+            _powers(b2, b2_same, n, b2n)
             for j in range(L):
                 bc2r[j] = 1.0 - b2n[j]
                 rho_inf = 2.0 / (1.0 - b2[j]) - 1.0
