@@ -1,6 +1,6 @@
 """Benchmark: the engine side by side with the loop users write, in one run.
 
-    python -m optimizers.bench [--repeat 3]
+    python -m optimizers.bench [--repeat 3] [--compile]
 
 (a) one trajectory, Adam, 2,000 steps on bowl: engine vs the naive loop (one torch.optim optimizer,
     autograd, a Python loop); (b) 64 trajectories vs one; (c) a 100×100 sweep (10,000
@@ -8,28 +8,33 @@
     timed after a warm-up; the one-off warm-up (numba compilation, or loading its on-disk cache) is
     printed separately. Times are the best of --repeat runs.
 
-"(b) in context" measures two floors for goal (b) on this machine: what merely *writing* the
+"(b) in context" measures the floors for goal (b) on this machine: what merely *writing* the
 records of 64 trajectories costs (a numba loop that stores the same arrays the engine returns,
 fresh arrays as the engine allocates them; the best of several runs, so memory the allocator
-reuses — a first run that faults the pages in costs more), and the ratio that ideal compiled code
-reaches (Adam on bowl written out by hand in numba with the C library's exp and log1p: no formula
-interpreter, no options; it matches the engine to 1e-12). A ratio of 2 needs a per-step cost that
-batching shares (dispatch, as in eager torch); the engine's lock-step lanes share their decoding and
-branching, and SIMD shares the arithmetic 8 lanes at a time, but each lane still pays its own
-exp, log, square roots and divisions, and writes its own records.
+reuses — a first run that faults the pages in costs more), and the ratio that the fastest compiled
+code reaches (Adam on bowl written out by hand in numba: no formula interpreter, no options, SIMD
+math from surfaces/vmath.py; it matches the engine to 1e-12). A ratio of 2 needs a per-step cost
+that batching shares (dispatch, as in eager torch); the engine's lock-step lanes share their
+decoding and branching, and SIMD shares the arithmetic 8 lanes at a time, but each lane still pays
+its own exp, log, square roots and divisions, and writes its own records.
+
+`--compile` also times the lever the issue suggests, torch.compile over blocks of 100 steps (Adam on
+bowl written in torch, the path recorded; it matches the engine to 1e-9), for 1 and 64
+trajectories. Its compilation (tens of seconds per shape, printed separately) is why it is an
+option.
 """
 from __future__ import annotations
 
 import argparse
-import time
-
 import math
+import time
 
 import numba
 import numpy as np
 import torch
 
 import surfaces
+from surfaces import vmath
 from .engine import run
 
 
@@ -78,23 +83,31 @@ def records_only(K: int, T: int) -> tuple[np.ndarray, ...]:
 
 @numba.njit(error_model="numpy", cache=True)
 def _adam_bowl(x0, y0, T, lr, b1, b2, eps, path, loss, grad, m_out, s_out):
-    """torch.optim.Adam on bowl (0.5 x² + 100 logcosh(2y)) written out by hand, K lanes, all records."""
+    """torch.optim.Adam on bowl (0.5 x² + 100 logcosh(2y)) written out by hand, K lanes, all records:
+    the floor for compiled code on this CPU. Two fused loops over the lanes per step (gradient and
+    loss; the update), vectorizable math (surfaces/vmath.py), and each record stored by a loop of its
+    own (a loop that writes several arrays the caller passed in needs a runtime alias check per pair,
+    and past a few LLVM gives up on SIMD)."""
     K = x0.shape[0]
     x, y = x0.copy(), y0.copy()
     mx, my, vx, vy = np.zeros(K), np.zeros(K), np.zeros(K), np.zeros(K)
-    gx, gy = np.empty(K), np.empty(K)
+    gx, gy, f, dx, dy = np.empty(K), np.empty(K), np.empty(K), np.empty(K), np.empty(K)
     ln2 = math.log(2.0)
     for t in range(T + 1):
         for k in range(K):
             z = 2.0 * y[k]
             a = abs(z)
-            e = math.exp(-2.0 * a)
+            e = vmath.exp(-2.0 * a)
             th = (1.0 - e) / (1.0 + e)
             gx[k] = x[k]
             gy[k] = 200.0 * (th if z >= 0 else -th)
-            loss[t, k] = 0.5 * x[k] * x[k] + 100.0 * (a + math.log1p(e) - ln2)
+            f[k] = 0.5 * x[k] * x[k] + 100.0 * (a + vmath.log1p01(e) - ln2)
+        for k in range(K):
+            loss[t, k] = f[k]
+        for k in range(K):
             path[t, k, 0] = x[k]
             path[t, k, 1] = y[k]
+        for k in range(K):
             grad[t, k, 0] = gx[k]
             grad[t, k, 1] = gy[k]
         if t == T:
@@ -106,12 +119,16 @@ def _adam_bowl(x0, y0, T, lr, b1, b2, eps, path, loss, grad, m_out, s_out):
             my[k] = b1 * my[k] + (1.0 - b1) * gy[k]
             vx[k] = b2 * vx[k] + (1.0 - b2) * gx[k] * gx[k]
             vy[k] = b2 * vy[k] + (1.0 - b2) * gy[k] * gy[k]
-            dx = math.sqrt(vx[k]) / bc2 + eps
-            dy = math.sqrt(vy[k]) / bc2 + eps
-            x[k] -= lr / bc1 * mx[k] / dx
-            y[k] -= lr / bc1 * my[k] / dy
-            m_out[t, k, 0], m_out[t, k, 1] = mx[k], my[k]
-            s_out[t, k, 0], s_out[t, k, 1] = dx, dy
+            dx[k] = vmath.sqrt(vx[k]) / bc2 + eps
+            dy[k] = vmath.sqrt(vy[k]) / bc2 + eps
+            x[k] -= lr / bc1 * mx[k] / dx[k]
+            y[k] -= lr / bc1 * my[k] / dy[k]
+        for k in range(K):
+            m_out[t, k, 0] = mx[k]
+            m_out[t, k, 1] = my[k]
+        for k in range(K):
+            s_out[t, k, 0] = dx[k]
+            s_out[t, k, 1] = dy[k]
 
 
 def adam_bowl_by_hand(starts: np.ndarray, T: int, lr: float = 0.1) -> np.ndarray:
@@ -123,6 +140,44 @@ def adam_bowl_by_hand(starts: np.ndarray, T: int, lr: float = 0.1) -> np.ndarray
     return path
 
 
+BLOCK = 100  # steps per compiled call
+
+
+def _adam_bowl_block(x, y, mx, my, vx, vy, bc1, bc2, lr: float, b1: float, b2: float, eps: float):
+    """BLOCK steps of torch.optim.Adam on bowl as torch operations (bc1, bc2: the block's bias
+    corrections 1 − β₁ᵗ and √(1 − β₂ᵗ), as tensors so that one compiled graph serves every block)."""
+    xs, ys = [], []
+    for i in range(bc1.shape[0]):
+        gx, gy = x, 200.0 * torch.tanh(2.0 * y)
+        mx = b1 * mx + (1.0 - b1) * gx
+        my = b1 * my + (1.0 - b1) * gy
+        vx = b2 * vx + (1.0 - b2) * gx * gx
+        vy = b2 * vy + (1.0 - b2) * gy * gy
+        x = x - lr / bc1[i] * mx / (vx.sqrt() / bc2[i] + eps)
+        y = y - lr / bc1[i] * my / (vy.sqrt() / bc2[i] + eps)
+        xs.append(x)
+        ys.append(y)
+    return x, y, mx, my, vx, vy, torch.stack(xs), torch.stack(ys)
+
+
+def adam_bowl_compiled(starts: np.ndarray, T: int, lr: float = 0.1, block: int = BLOCK, fn=None):
+    """Run Adam on bowl from starts (K, 2) for T steps (a multiple of `block`) through `fn` (a
+    torch.compile of _adam_bowl_block; plain torch when None). Returns the path (T+1, K, 2)."""
+    fn = fn or _adam_bowl_block
+    b1, b2 = 0.9, 0.999
+    st = torch.as_tensor(starts, dtype=torch.float64)
+    z = torch.zeros(st.shape[0], dtype=torch.float64)
+    state = (st[:, 0].clone(), st[:, 1].clone(), z, z.clone(), z.clone(), z.clone())
+    xs, ys = [st[None, :, 0]], [st[None, :, 1]]
+    for t0 in range(0, T, block):
+        t = torch.arange(t0 + 1, t0 + block + 1, dtype=torch.float64)
+        out = fn(*state, 1.0 - b1 ** t, (1.0 - b2 ** t).sqrt(), lr, b1, b2, 1e-8)
+        state = out[:6]
+        xs.append(out[6])
+        ys.append(out[7])
+    return torch.stack([torch.cat(xs), torch.cat(ys)], dim=-1).numpy()
+
+
 def best(fn, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -132,9 +187,29 @@ def best(fn, repeat: int) -> float:
     return min(times)
 
 
+def compile_reference(ref: np.ndarray, naive: float, one_engine: float, T: int, repeat: int) -> None:
+    """Time torch.compile over blocks of steps for 1 and 64 trajectories (one compilation each)."""
+    print(f"    torch.compile over blocks of {BLOCK} steps (Adam on bowl in torch, the path only):")
+    times = {}
+    for K in (1, 64):
+        starts = np.tile(np.asarray(surfaces.get("bowl").start, float), (K, 1))
+        fn = torch.compile(_adam_bowl_block, dynamic=False)
+        t0 = time.perf_counter()
+        path = adam_bowl_compiled(starts, T, fn=fn)
+        compile_s = time.perf_counter() - t0
+        assert np.abs(path[:, 0] - ref).max() < 1e-9, "the compiled reference must match torch.optim"
+        times[K] = best(lambda: adam_bowl_compiled(starts, T, fn=fn), repeat)
+        print(f"      {K:2d} trajectories: {times[K] * 1e3:.2f} ms, {times[K] / T * 1e6:.2f} µs/step "
+              f"({naive / times[K]:.0f}× the naive loop; compilation {compile_s:.1f} s)")
+    print(f"      64 ÷ 1 = {times[64] / times[1]:.2f}×; its single trajectory is "
+          f"{times[1] / one_engine:.1f}× the numba engine's")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(prog="python -m optimizers.bench", description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--compile", action="store_true",
+                    help="also time torch.compile over blocks of steps (compiles for about a minute)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     s = surfaces.get("bowl")
@@ -178,8 +253,10 @@ def main(argv=None) -> None:
     print(f"\n(b) in context: what a ratio of 2 would leave for 64 trajectories")
     print(f"    only allocating and writing the records of 64 trajectories: {floor * 1e3:.3f} ms "
           f"= {floor / one_engine:.2f}× the engine's whole single trajectory")
-    print(f"    Adam on bowl written out by hand (ideal compiled code): 1 trajectory {h1 * 1e3:.3f} ms, "
+    print(f"    Adam on bowl written out by hand (the fastest compiled code here): 1 trajectory {h1 * 1e3:.3f} ms, "
           f"64 trajectories {h64 * 1e3:.3f} ms: {h64 / h1:.1f}× one")
+    if args.compile:
+        compile_reference(ref, naive, one_engine, T, args.repeat)
 
     lrs = np.logspace(-4, 1, 100)
     b1 = np.linspace(0.0, 0.99, 100)

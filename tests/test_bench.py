@@ -1,5 +1,8 @@
 """The benchmark's own reference kernels (optimizers/bench.py) compute what they claim."""
+import shutil
+
 import numpy as np
+import pytest
 
 import optimizers
 from optimizers import bench
@@ -22,3 +25,21 @@ def test_records_only_writes_every_record():
     np.testing.assert_array_equal(loss, tt + 0.5 * kk)                    # every cell written
     np.testing.assert_array_equal(path[..., 1], tt + 0.5 * kk)
     np.testing.assert_array_equal(sigma[..., 0], (tt - 0.5 * kk)[:T])
+
+
+def test_torch_block_adam_on_bowl_is_the_engines_adam():
+    starts = np.array([[-8.0, 2.0], [3.0, -1.0]])
+    path = bench.adam_bowl_compiled(starts, 300, lr=0.1, block=100)  # plain torch: the same operations
+    t = optimizers.run("bowl", "adam", steps=300, start=starts, lr=0.1)
+    np.testing.assert_allclose(path, t.path, rtol=0, atol=1e-9)
+
+
+@pytest.mark.skipif(shutil.which("g++") is None and shutil.which("c++") is None,
+                    reason="torch.compile on the CPU needs a C++ compiler")
+def test_torch_compile_of_the_block_runs_and_agrees():
+    """`--compile` keeps working with this torch (a small block compiles in seconds)."""
+    import torch
+    starts = np.array([[-8.0, 2.0], [3.0, -1.0]])
+    fn = torch.compile(bench._adam_bowl_block, dynamic=False)
+    path = bench.adam_bowl_compiled(starts, 20, block=10, fn=fn)
+    np.testing.assert_allclose(path, bench.adam_bowl_compiled(starts, 20, block=10), rtol=0, atol=1e-12)
