@@ -250,7 +250,7 @@ def main(argv=None) -> None:
     assert np.abs(adam_bowl_by_hand(starts64[:1], T)[:, 0] - ref).max() < 1e-12, "the hand-written kernel must match"
     h1 = best(lambda: adam_bowl_by_hand(starts64[:1], T), reps)
     h64 = best(lambda: adam_bowl_by_hand(starts64, T), reps)
-    print(f"\n(b) in context: what a ratio of 2 would leave for 64 trajectories")
+    print("\n(b) in context: what a ratio of 2 would leave for 64 trajectories")
     print(f"    only allocating and writing the records of 64 trajectories: {floor * 1e3:.3f} ms "
           f"= {floor / one_engine:.2f}× the engine's whole single trajectory")
     print(f"    Adam on bowl written out by hand (the fastest compiled code here): 1 trajectory {h1 * 1e3:.3f} ms, "
