@@ -9,6 +9,17 @@ an update of one trajectory costs about a hundred nanoseconds instead of the ~2 
 operation of small eager runs, and 64 trajectories share that fixed cost. Large batches are cut
 into chunks of lanes that run on numba's threads. tests/test_fast.py checks that both backends
 agree on every preset, convention, schedule and option.
+
+What keeps a lane loop SIMD (LLVM's remarks say why one is not: run with NUMBA_DEBUGINFO=1 after
+`llvmlite.binding.set_option("", "--pass-remarks-missed=loop-vectorize")`):
+- no branch on the optimizer's kind inside it: branch outside, one loop per case;
+- selects (`a if c else b`), not `if` statements, min() or max(), and no call into the C library
+  (surfaces/vmath.py has the math);
+- index the caller's arrays with j from range(L) on a view of this chunk (`lr[t, ka:kb][j]`), never
+  with `ka + j`: numba cannot know that `ka + j` ≥ 0, wraps negative indices with a select, and LLVM
+  then cannot identify the array's bounds;
+- records written through flat rows (x, y at 2j, 2j + 1), a loop touching few of the caller's arrays
+  (each pair needs a runtime alias check).
 """
 from __future__ import annotations
 
@@ -147,7 +158,15 @@ def _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, 
     ratio = np.empty(L); look = np.empty((2, L)); scratch = np.empty(L)
     b1n = np.empty(L); b2n = np.empty(L); mu_t = np.empty(L); mu_next = np.empty(L); mu_product = np.ones(L)
     rect = np.ones(L); rect_ok = np.ones(L, dtype=np.bool_); bc2r = np.empty(L)
-    dead_from = np.full(L, T + 1)  # the first row that repeats a frozen point
+    live = np.ones(L, dtype=np.bool_); moved = np.empty(L, dtype=np.bool_)  # live: not frozen yet
+    any_wd = np.any(wd != 0.0)
+    need_ratio = pre_first or mk == M_MOVE
+    bc2s = np.empty(L)
+    lo0, lo1, hi0, hi1 = lo[0], lo[1], hi[0], hi[1]
+    K2 = 2 * path.shape[1]  # the records as rows of x, y pairs (flat views; see the record loops)
+    path2, grad2 = path.reshape((path.shape[0], K2)), grad.reshape((grad.shape[0], K2))
+    m2, s2, step2 = (m_out.reshape((m_out.shape[0], K2)), s_out.reshape((s_out.shape[0], K2)),
+                     step_out.reshape((step_out.shape[0], K2)))
     values_and_grads(code, consts, th[0], th[1], L, sv, sx, sy, f, gx, gy)
     for j in range(L):
         k = ka + j
@@ -157,6 +176,10 @@ def _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, 
     alive = L
     for t in range(T):
         n = t + 1
+        # this chunk's columns of the step's arrays, as views: an index j from range(L) is known to be
+        # non-negative, so numba emits no wraparound select and LLVM can vectorize the loops (with
+        # eta_t[j] it cannot even identify the array bounds)
+        eta_t = lr[t, ka:kb]
         if lookahead:  # the book's Nesterov: the gradient at θ + λM
             for j in range(L):
                 look[0, j] = th[0, j] + mu[j] * buf[0, j]; look[1, j] = th[1, j] + mu[j] * buf[1, j]
@@ -165,20 +188,25 @@ def _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, 
             for j in range(L):
                 g[0, j] = gx[j]; g[1, j] = gy[j]
         if use_noise:
+            nz_t = noise[t, ka:kb]
             for j in range(L):
-                g[0, j] += noise[t, ka + j, 0]; g[1, j] += noise[t, ka + j, 1]
+                g[0, j] += nz_t[j, 0]; g[1, j] += nz_t[j, 1]
         if max_norm > 0.0:
             for j in range(L):
-                coef = min(max_norm / (vmath.sqrt(g[0, j] * g[0, j] + g[1, j] * g[1, j]) + 1e-6), 1.0)
+                coef = max_norm / (vmath.sqrt(g[0, j] * g[0, j] + g[1, j] * g[1, j]) + 1e-6)
+                coef = coef if coef < 1.0 else 1.0  # min(coef, 1) as a select (min() is a branch)
                 g[0, j] *= coef; g[1, j] *= coef
-        if not decoupled:
+        if not decoupled and any_wd:
             for j in range(L):
-                if wd[j] != 0.0:
-                    g[0, j] += wd[j] * th[0, j]; g[1, j] += wd[j] * th[1, j]
+                d0, d1 = g[0, j] + wd[j] * th[0, j], g[1, j] + wd[j] * th[1, j]
+                g[0, j] = d0 if wd[j] != 0.0 else g[0, j]
+                g[1, j] = d1 if wd[j] != 0.0 else g[1, j]
         if mk == M_EMA and bc1:
             _powers(b1, b1_same, n, b1n)
         if rk == R_ADAM and bc2_on:
             _powers(b2, b2_same, n, b2n)
+            for j in range(L):  # √(1 − β₂ⁿ), once per lane for both coordinates
+                bc2s[j] = vmath.sqrt(1.0 - b2n[j])
         if mk == M_NADAM:  # NAdam's μ_t (shared by both coordinates)
             for j in range(L):
                 mu_t[j] = b1[j] * (1.0 - 0.5 * 0.96 ** (n * psi[j]))
@@ -194,117 +222,174 @@ def _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, 
                 rect[j] = vmath.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) \
                     if rho_t > 5.0 else 1.0
         for c in range(2):
-            # σ_t
+            gc, sc, vc, bc, mc, nc, tc = g[c], sig[c], v[c], buf[c], m[c], new[c], th[c]  # this coordinate's rows
+            # σ_t (each branch one loop over the lanes; the branches are taken once per step)
             if rk == R_NONE:
                 for j in range(L):
-                    sig[c, j] = 1.0
+                    sc[j] = 1.0
             elif rk == R_ADA_SUM:
                 for j in range(L):
-                    v[c, j] = v[c, j] + g[c, j] * g[c, j]
-                    sig[c, j] = vmath.sqrt(v[c, j]) + eps[j]
+                    vc[j] = vc[j] + gc[j] * gc[j]
+                    sc[j] = vmath.sqrt(vc[j]) + eps[j]
             elif rk == R_ADA_MEAN:
                 for j in range(L):
-                    v[c, j] = v[c, j] + g[c, j] * g[c, j]
-                    sig[c, j] = vmath.sqrt(v[c, j] / n)
+                    vc[j] = vc[j] + gc[j] * gc[j]
+                    sc[j] = vmath.sqrt(vc[j] / n)
+            elif rk == R_RMS and centered:
+                gb = gbar[c]
+                for j in range(L):
+                    vc[j] = alpha[j] * vc[j] + (1.0 - alpha[j]) * gc[j] * gc[j]
+                    gb[j] = alpha[j] * gb[j] + (1.0 - alpha[j]) * gc[j]
+                    sc[j] = vmath.sqrt(vc[j] - gb[j] * gb[j]) + eps[j]
             elif rk == R_RMS:
-                if centered:
+                for j in range(L):
+                    vc[j] = alpha[j] * vc[j] + (1.0 - alpha[j]) * gc[j] * gc[j]
+                    sc[j] = vmath.sqrt(vc[j]) + eps[j]
+            elif rk == R_RMS_LECTURE:
+                if n == 1:
                     for j in range(L):
-                        v[c, j] = alpha[j] * v[c, j] + (1.0 - alpha[j]) * g[c, j] * g[c, j]
-                        gbar[c, j] = alpha[j] * gbar[c, j] + (1.0 - alpha[j]) * g[c, j]
-                        sig[c, j] = vmath.sqrt(v[c, j] - gbar[c, j] * gbar[c, j]) + eps[j]
+                        vc[j] = gc[j] * gc[j]
+                        sc[j] = vmath.sqrt(vc[j])
                 else:
                     for j in range(L):
-                        v[c, j] = alpha[j] * v[c, j] + (1.0 - alpha[j]) * g[c, j] * g[c, j]
-                        sig[c, j] = vmath.sqrt(v[c, j]) + eps[j]
-            elif rk == R_RMS_LECTURE:
-                for j in range(L):
-                    v[c, j] = g[c, j] * g[c, j] if n == 1 else alpha[j] * v[c, j] + (1.0 - alpha[j]) * g[c, j] * g[c, j]
-                    sig[c, j] = vmath.sqrt(v[c, j])
+                        vc[j] = alpha[j] * vc[j] + (1.0 - alpha[j]) * gc[j] * gc[j]
+                        sc[j] = vmath.sqrt(vc[j])
             elif rk == R_RMS_BOOK:
                 for j in range(L):
-                    v[c, j] = alpha[j] * v[c, j] + (1.0 - alpha[j]) * g[c, j] * g[c, j]
-                    sig[c, j] = vmath.sqrt(eps[j] + v[c, j])
+                    vc[j] = alpha[j] * vc[j] + (1.0 - alpha[j]) * gc[j] * gc[j]
+                    sc[j] = vmath.sqrt(eps[j] + vc[j])
             elif rk == R_ADAM:
                 for j in range(L):
-                    v[c, j] = b2[j] * v[c, j] + (1.0 - b2[j]) * g[c, j] * g[c, j]
-                    if amsgrad:
-                        vmax[c, j] = max(vmax[c, j], v[c, j])
-                    root = vmath.sqrt(vmax[c, j] if amsgrad else v[c, j])
-                    if bc2_on:
-                        root = root / vmath.sqrt(1.0 - b2n[j])
-                    sig[c, j] = root + eps[j]
+                    vc[j] = b2[j] * vc[j] + (1.0 - b2[j]) * gc[j] * gc[j]
+                src = vc
+                if amsgrad:
+                    vm = vmax[c]
+                    for j in range(L):
+                        vm[j] = vc[j] if vc[j] > vm[j] else vm[j]  # max(), as a select
+                    src = vm
+                if bc2_on:
+                    for j in range(L):
+                        sc[j] = vmath.sqrt(src[j]) / bc2s[j] + eps[j]
+                else:
+                    for j in range(L):
+                        sc[j] = vmath.sqrt(src[j]) + eps[j]
             else:
                 for j in range(L):
-                    v[c, j] = b2[j] * v[c, j] + (1.0 - b2[j]) * g[c, j] * g[c, j]
-                    sig[c, j] = (vmath.sqrt(v[c, j]) + eps[j]) / (vmath.sqrt(bc2r[j]) * rect[j]) if rect_ok[j] else 1.0
+                    vc[j] = b2[j] * vc[j] + (1.0 - b2[j]) * gc[j] * gc[j]
+                    s = (vmath.sqrt(vc[j]) + eps[j]) / (vmath.sqrt(bc2r[j]) * rect[j])
+                    sc[j] = s if rect_ok[j] else 1.0
             no_eps = rk == R_ADA_MEAN or rk == R_RMS_LECTURE  # the lecture's σ has no ε: σ = 0 takes no step
-            for j in range(L):
-                ratio[j] = g[c, j] / sig[c, j]
-                if no_eps and not sig[c, j] > 0.0:
-                    ratio[j] = 0.0
+            if not need_ratio:  # g/σ is used only by the lecture's movement and by preconditioning first
+                pass
+            elif no_eps:
+                for j in range(L):
+                    q = gc[j] / sc[j]
+                    ratio[j] = q if sc[j] > 0.0 else 0.0
+            else:
+                for j in range(L):
+                    ratio[j] = gc[j] / sc[j]
             # m_t and the rule θ_{t+1} = θ_t − (η_t/σ_t)·m_t
             if mk == M_MOVE:  # the lecture's movement, η inside; m_t recorded as −M·σ/η (the engine's rule)
                 for j in range(L):
-                    eta = lr[t, ka + j]
-                    buf[c, j] = mu[j] * buf[c, j] - eta * ratio[j]
-                    new[c, j] = th[c, j] + buf[c, j]
-                    m[c, j] = -buf[c, j] * sig[c, j] / eta if eta != 0.0 else math.nan
+                    eta = eta_t[j]
+                    bc[j] = mu[j] * bc[j] - eta * ratio[j]
+                    nc[j] = tc[j] + bc[j]
+                    mc[j] = -bc[j] * sc[j] / eta if eta != 0.0 else math.nan
             else:
-                for j in range(L):
-                    u = ratio[j] if pre_first else g[c, j]
-                    if mk == M_NONE:
-                        m[c, j] = u
-                    elif mk == M_HEAVY:
-                        buf[c, j] = u if n == 1 else mu[j] * buf[c, j] + (1.0 - damp[j]) * u
-                        m[c, j] = u + mu[j] * buf[c, j] if nesterov else buf[c, j]
-                    elif mk == M_EMA:
-                        buf[c, j] = b1[j] * buf[c, j] + (1.0 - b1[j]) * u
-                        m[c, j] = buf[c, j] / (1.0 - b1n[j]) if bc1 else buf[c, j]
+                u = ratio if pre_first else gc
+                if mk == M_NONE:
+                    for j in range(L):
+                        mc[j] = u[j]
+                elif mk == M_HEAVY:
+                    if n == 1:
+                        for j in range(L):
+                            bc[j] = u[j]
                     else:
-                        buf[c, j] = b1[j] * buf[c, j] + (1.0 - b1[j]) * u
-                        m[c, j] = (1.0 - mu_t[j]) / (1.0 - mu_product[j]) * u \
-                            + mu_next[j] / (1.0 - mu_product[j] * mu_next[j]) * buf[c, j]
-                for j in range(L):
-                    eta = lr[t, ka + j]
-                    if pre_first:
-                        new[c, j] = th[c, j] - eta * m[c, j]
-                        m[c, j] = m[c, j] * sig[c, j]
+                        for j in range(L):
+                            bc[j] = mu[j] * bc[j] + (1.0 - damp[j]) * u[j]
+                    if nesterov:
+                        for j in range(L):
+                            mc[j] = u[j] + mu[j] * bc[j]
                     else:
-                        step = m[c, j] / sig[c, j]
-                        if no_eps and not sig[c, j] > 0.0:
-                            step = 0.0
-                        new[c, j] = th[c, j] - eta * step
-            if decoupled:
+                        for j in range(L):
+                            mc[j] = bc[j]
+                elif mk == M_EMA:
+                    for j in range(L):
+                        bc[j] = b1[j] * bc[j] + (1.0 - b1[j]) * u[j]
+                    if bc1:
+                        for j in range(L):
+                            mc[j] = bc[j] / (1.0 - b1n[j])
+                    else:
+                        for j in range(L):
+                            mc[j] = bc[j]
+                else:
+                    for j in range(L):
+                        bc[j] = b1[j] * bc[j] + (1.0 - b1[j]) * u[j]
+                        mc[j] = (1.0 - mu_t[j]) / (1.0 - mu_product[j]) * u[j] \
+                            + mu_next[j] / (1.0 - mu_product[j] * mu_next[j]) * bc[j]
+                if pre_first:
+                    for j in range(L):
+                        nc[j] = tc[j] - eta_t[j] * mc[j]
+                        mc[j] = mc[j] * sc[j]
+                elif no_eps:
+                    for j in range(L):
+                        step = mc[j] / sc[j]
+                        nc[j] = tc[j] - eta_t[j] * (step if sc[j] > 0.0 else 0.0)
+                else:
+                    for j in range(L):
+                        nc[j] = tc[j] - eta_t[j] * (mc[j] / sc[j])
+            if decoupled and any_wd:
                 for j in range(L):
-                    if wd[j] != 0.0:
-                        new[c, j] = new[c, j] - lr[t, ka + j] * wd[j] * th[c, j]
+                    d = nc[j] - eta_t[j] * wd[j] * tc[j]
+                    nc[j] = d if wd[j] != 0.0 else nc[j]
         values_and_grads(code, consts, new[0], new[1], L, sv, sx, sy, fn, gxn, gyn)
-        # commit the lanes whose new point is finite and inside the box; freeze the others
         mr = t if full else 0
         r = n if full else 1
         rl = n if full_loss else 1
+        # this update's records (row mr): m_t, σ_t, η_t/σ_t — NaN for lanes frozen before it. Each
+        # loop writes one output array, through a flat view of this chunk's part of the row (x, y
+        # interleaved at 2j, 2j+1): LLVM then sees the stores' layout and needs one alias check.
+        m_row, s_row, step_row = m2[mr, 2 * ka:2 * kb], s2[mr, 2 * ka:2 * kb], step2[mr, 2 * ka:2 * kb]
         for j in range(L):
-            k = ka + j
-            if dead_from[j] > t:  # alive before this update
-                x1, y1 = new[0, j], new[1, j]
-                for c in range(2):
-                    m_out[mr, k, c] = m[c, j]
-                    s_out[mr, k, c] = sig[c, j]
-                    step_out[mr, k, c] = lr[t, k] / sig[c, j] if sig[c, j] != 0.0 else math.nan
-                if (math.isfinite(x1) and math.isfinite(y1) and math.isfinite(fn[j])
-                        and lo[0] <= x1 <= hi[0] and lo[1] <= y1 <= hi[1]):
-                    th[0, j] = x1; th[1, j] = y1
-                    f[j] = fn[j]; gx[j] = gxn[j]; gy[j] = gyn[j]
-                else:
-                    div[k] = n
-                    dead_from[j] = n
+            keep, s0, s1, eta = live[j], sig[0, j], sig[1, j], eta_t[j]
+            m_row[2 * j] = m[0, j] if keep else math.nan
+            m_row[2 * j + 1] = m[1, j] if keep else math.nan
+            s_row[2 * j] = s0 if keep else math.nan
+            s_row[2 * j + 1] = s1 if keep else math.nan
+            e0 = eta / s0 if s0 != 0.0 else math.nan
+            e1 = eta / s1 if s1 != 0.0 else math.nan
+            step_row[2 * j] = e0 if keep else math.nan
+            step_row[2 * j + 1] = e1 if keep else math.nan
+        # commit the lanes whose new point is finite and inside the box (lo, hi are finite); freeze the
+        # others. Selects, not branches, so that the loop is SIMD; the rare lane that just fell is
+        # recorded by a second loop.
+        fell = 0
+        for j in range(L):
+            x1, y1 = new[0, j], new[1, j]
+            ok = live[j] & (lo0 <= x1) & (x1 <= hi0) & (lo1 <= y1) & (y1 <= hi1) & (abs(fn[j]) < math.inf)
+            fell += np.int64(live[j]) - np.int64(ok)
+            moved[j] = ok
+            th[0, j] = x1 if ok else th[0, j]
+            th[1, j] = y1 if ok else th[1, j]
+            f[j] = fn[j] if ok else f[j]
+            gx[j] = gxn[j] if ok else gx[j]
+            gy[j] = gyn[j] if ok else gy[j]
+        if fell:
+            for j in range(L):
+                if live[j] and not moved[j]:
+                    div[ka + j] = n
+                    live[j] = False
                     alive -= 1
-            elif full:
-                for c in range(2):
-                    m_out[t, k, c] = math.nan; s_out[t, k, c] = math.nan; step_out[t, k, c] = math.nan
-            path[r, k, 0] = th[0, j]; path[r, k, 1] = th[1, j]
-            loss[rl, k] = f[j]; grad[r, k, 0] = gx[j]; grad[r, k, 1] = gy[j]
-            gnorm[r, k] = vmath.sqrt(gx[j] * gx[j] + gy[j] * gy[j])
+        path_r, grad_r = path2[r, 2 * ka:2 * kb], grad2[r, 2 * ka:2 * kb]
+        loss_r, gnorm_r = loss[rl, ka:kb], gnorm[r, ka:kb]
+        for j in range(L):
+            x, y, dx, dy = th[0, j], th[1, j], gx[j], gy[j]
+            path_r[2 * j] = x
+            path_r[2 * j + 1] = y
+            loss_r[j] = f[j]
+            grad_r[2 * j] = dx
+            grad_r[2 * j + 1] = dy
+            gnorm_r[j] = vmath.sqrt(dx * dx + dy * dy)
         if alive == 0:  # every lane is frozen: repeat their last points to the end
             for t2 in range(t + 1, T):
                 for j in range(L):
