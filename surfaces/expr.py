@@ -143,7 +143,8 @@ def _as_array(a, like, xp):
 
 
 # ------------------------------------------------------------------ the numba stack machine
-OPS = ("num", "x", "y", "neg", "add", "sub", "mul", "div", "pow", "powc") + UNARY[:-2] + ("min", "max", "logcosh", "sigmoid")
+OPS = ("num", "x", "y", "neg", "add", "sub", "mul", "div", "pow", "powc") + UNARY[:-2] + ("min", "max", "logcosh", "sigmoid",
+                                                                                  "mulc", "addc", "rsubc", "divc")
 OP = {name: i for i, name in enumerate(OPS)}
 
 
@@ -151,6 +152,23 @@ class Program(NamedTuple):
     code: np.ndarray    # (n,) int64 opcodes, postfix
     consts: np.ndarray  # (n,) float64: the number for "num"/"powc", else 0
     depth: int          # the stack depth it needs
+
+
+def _folded(t):
+    """The value of a constant subtree of numbers and binary operations (as evaluate() folds them:
+    IEEE, no exception), else None."""
+    if t[0] == "num":
+        return float(t[1])
+    if t[0] == "neg":
+        a = _folded(t[1])
+        return None if a is None else -a
+    if len(t) == 3 and t[0] in BINARY:
+        a, b = _folded(t[1]), _folded(t[2])
+        if a is None or b is None:
+            return None
+        with np.errstate(all="ignore"):
+            return float(_constant(t[0], np.float64(a), np.float64(b)))
+    return None
 
 
 def compile_program(tree) -> Program:
@@ -165,13 +183,28 @@ def compile_program(tree) -> Program:
 
     def walk(t):
         op = t[0]
-        if op == "num":
-            emit("num", t[1], 1)
+        c = _folded(t)
+        if c is not None:  # a constant part, computed here as evaluate() computes it
+            emit("num", c, 1)
         elif op == "var":
             emit(t[1], 0.0, 1)
         elif op == "pow" and t[2][0] == "num":
             walk(t[1])
             emit("powc", t[2][1])
+        elif op in ("mul", "add", "sub", "div") and (_folded(t[1]) is not None or _folded(t[2]) is not None):
+            # one side constant: one operation with the number in it, not a push and a binary operation
+            # (fewer loops over the lanes; the same IEEE results: c·a = a·c, a − c = a + (−c))
+            k = _folded(t[2])
+            if k is not None:
+                walk(t[1])
+                emit({"mul": "mulc", "add": "addc", "sub": "addc", "div": "divc"}[op], -k if op == "sub" else k)
+            elif op in ("mul", "add", "sub"):
+                walk(t[2])
+                emit({"mul": "mulc", "add": "addc", "sub": "rsubc"}[op], _folded(t[1]))
+            else:           # c / a: the general quotient rule
+                walk(t[1])
+                walk(t[2])
+                emit(op, 0.0, -1)
         elif len(t) == 3:
             walk(t[1])
             walk(t[2])
@@ -253,7 +286,19 @@ def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
                     sy[p, j] = sy[q, j] if pick_b else sy[p, j]
         else:          # one argument: v = f(a), d = f'(a), then the chain rule (one loop per case)
             c = consts[i]
-            if op == 9 and c == 2.0:  # a ** c, c constant: small integer powers by multiplication, as torch does
+            if op == 24:    # a · c
+                for j in range(n):
+                    sv[top, j] = sv[top, j] * c; sx[top, j] = sx[top, j] * c; sy[top, j] = sy[top, j] * c
+            elif op == 25:  # a + c
+                for j in range(n):
+                    sv[top, j] = sv[top, j] + c
+            elif op == 26:  # c − a
+                for j in range(n):
+                    sv[top, j] = c - sv[top, j]; sx[top, j] = -sx[top, j]; sy[top, j] = -sy[top, j]
+            elif op == 27:  # a / c
+                for j in range(n):
+                    sv[top, j] = sv[top, j] / c; sx[top, j] = sx[top, j] / c; sy[top, j] = sy[top, j] / c
+            elif op == 9 and c == 2.0:  # a ** c, c constant: small integer powers by multiplication, as torch does
                 for j in range(n):
                     a = sv[top, j]
                     _chain(sv, sx, sy, top, j, a * a, 2.0 * a)

@@ -130,6 +130,26 @@ def test_program_gradient_matches_autograd_everywhere():
         np.testing.assert_allclose(got[:, 1:], want_g, rtol=1e-11, atol=1e-10 * np.abs(want_g).max())
 
 
+@pytest.mark.parametrize("text,pushes", [
+    ("3*x + y*2.5", 0), ("x/4 - 7/y", 1), ("2 - x*y", 0), ("(x - 1.5)**2 + (2 + 3)*y", 0),
+    ("-(2*3)*x + y/(1 - 3)", 0), ("(1 + 2)/(x*x + 1) - sin(2*x)/3", 1),
+])
+def test_constants_folded_into_operations_give_the_same_values_and_gradients(text, pushes):
+    """compile_program puts a constant operand into its operation (c·a, a + c, c − a, a / c; c / a
+    keeps the quotient rule) and folds constant parts; the results are those of evaluate() with autograd."""
+    from surfaces.expr import OP, values_and_grads
+
+    s = surfaces.get("f:" + text)
+    p = s.program
+    assert p.code.tolist().count(OP["num"]) == pushes  # only c / a still pushes its number
+    pts = np.random.default_rng(2).uniform(0.5, 2.0, (30, 2))
+    n = len(pts)
+    out = [np.empty(n) for _ in range(3)]
+    values_and_grads(p.code, p.consts, pts[:, 0].copy(), pts[:, 1].copy(), n, *[np.empty((p.depth, n)) for _ in range(3)], *out)
+    np.testing.assert_allclose(out[0], s.numpy(pts[:, 0], pts[:, 1]), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(np.stack(out[1:], -1), s.grad(pts), rtol=1e-13, atol=1e-14)
+
+
 def test_many_lanes_across_chunks_and_threads():
     """More trajectories than one chunk of lanes (fast.CHUNK), some diverging at different steps:
     the lock-step kernel (serial, and split over threads) equals the torch reference lane by lane."""
