@@ -163,6 +163,8 @@ def _adam_bowl_block(x, y, mx, my, vx, vy, bc1, bc2, lr: float, b1: float, b2: f
 def adam_bowl_compiled(starts: np.ndarray, T: int, lr: float = 0.1, block: int = BLOCK, fn=None):
     """Run Adam on bowl from starts (K, 2) for T steps (a multiple of `block`) through `fn` (a
     torch.compile of _adam_bowl_block; plain torch when None). Returns the path (T+1, K, 2)."""
+    if T % block:
+        raise ValueError(f"T = {T} is not a multiple of the block ({block} steps)")
     fn = fn or _adam_bowl_block
     b1, b2 = 0.9, 0.999
     st = torch.as_tensor(starts, dtype=torch.float64)
@@ -199,7 +201,7 @@ def compile_reference(ref: np.ndarray, naive: float, one_engine: float, T: int, 
         compile_s = time.perf_counter() - t0
         assert np.abs(path[:, 0] - ref).max() < 1e-9, "the compiled reference must match torch.optim"
         times[K] = best(lambda: adam_bowl_compiled(starts, T, fn=fn), repeat)
-        print(f"      {K:2d} trajectories: {times[K] * 1e3:.2f} ms, {times[K] / T * 1e6:.2f} µs/step "
+        print(f"      {K:2d} trajector{'y' if K == 1 else 'ies'}: {times[K] * 1e3:.2f} ms, {times[K] / T * 1e6:.2f} µs/step "
               f"({naive / times[K]:.0f}× the naive loop; compilation {compile_s:.1f} s)")
     print(f"      64 ÷ 1 = {times[64] / times[1]:.2f}×; its single trajectory is "
           f"{times[1] / one_engine:.1f}× the numba engine's")

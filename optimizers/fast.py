@@ -178,7 +178,7 @@ def _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, 
         n = t + 1
         # this chunk's columns of the step's arrays, as views: an index j from range(L) is known to be
         # non-negative, so numba emits no wraparound select and LLVM can vectorize the loops (with
-        # eta_t[j] it cannot even identify the array bounds)
+        # lr[t, ka + j] it cannot even identify the array bounds)
         eta_t = lr[t, ka:kb]
         if lookahead:  # the book's Nesterov: the gradient at θ + λM
             for j in range(L):
@@ -279,13 +279,12 @@ def _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, 
                     s = (vmath.sqrt(vc[j]) + eps[j]) / (vmath.sqrt(bc2r[j]) * rect[j])
                     sc[j] = s if rect_ok[j] else 1.0
             no_eps = rk == R_ADA_MEAN or rk == R_RMS_LECTURE  # the lecture's σ has no ε: σ = 0 takes no step
-            if not need_ratio:  # g/σ is used only by the lecture's movement and by preconditioning first
-                pass
-            elif no_eps:
+            # g/σ: used only by the lecture's movement and by preconditioning first
+            if need_ratio and no_eps:
                 for j in range(L):
                     q = gc[j] / sc[j]
                     ratio[j] = q if sc[j] > 0.0 else 0.0
-            else:
+            elif need_ratio:
                 for j in range(L):
                     ratio[j] = gc[j] / sc[j]
             # m_t and the rule θ_{t+1} = θ_t − (η_t/σ_t)·m_t
@@ -346,9 +345,10 @@ def _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, 
         mr = t if full else 0
         r = n if full else 1
         rl = n if full_loss else 1
-        # this update's records (row mr): m_t, σ_t, η_t/σ_t — NaN for lanes frozen before it. Each
-        # loop writes one output array, through a flat view of this chunk's part of the row (x, y
-        # interleaved at 2j, 2j+1): LLVM then sees the stores' layout and needs one alias check.
+        # this update's records (row mr): m_t, σ_t, η_t/σ_t — NaN for lanes frozen before it (the
+        # engine blanks those anyway). They are written through flat views of this chunk's part of
+        # each row (x, y interleaved at 2j, 2j + 1), whose layout LLVM can see; with 3-D indices into
+        # the caller's arrays it cannot bound the stores and keeps the loop scalar.
         m_row, s_row, step_row = m2[mr, 2 * ka:2 * kb], s2[mr, 2 * ka:2 * kb], step2[mr, 2 * ka:2 * kb]
         for j in range(L):
             keep, s0, s1, eta = live[j], sig[0, j], sig[1, j], eta_t[j]

@@ -186,25 +186,21 @@ def compile_program(tree) -> Program:
         c = _folded(t)
         if c is not None:  # a constant part, computed here as evaluate() computes it
             emit("num", c, 1)
-        elif op == "var":
+            return
+        a, b = (_folded(t[1]), _folded(t[2])) if len(t) == 3 else (None, None)
+        if op == "var":
             emit(t[1], 0.0, 1)
-        elif op == "pow" and t[2][0] == "num":
+        elif op == "pow" and b is not None:
             walk(t[1])
-            emit("powc", t[2][1])
-        elif op in ("mul", "add", "sub", "div") and (_folded(t[1]) is not None or _folded(t[2]) is not None):
-            # one side constant: one operation with the number in it, not a push and a binary operation
-            # (fewer loops over the lanes; the same IEEE results: c·a = a·c, a − c = a + (−c))
-            k = _folded(t[2])
-            if k is not None:
-                walk(t[1])
-                emit({"mul": "mulc", "add": "addc", "sub": "addc", "div": "divc"}[op], -k if op == "sub" else k)
-            elif op in ("mul", "add", "sub"):
-                walk(t[2])
-                emit({"mul": "mulc", "add": "addc", "sub": "rsubc"}[op], _folded(t[1]))
-            else:           # c / a: the general quotient rule
-                walk(t[1])
-                walk(t[2])
-                emit(op, 0.0, -1)
+            emit("powc", b)
+        elif op in ("mul", "add", "sub", "div") and b is not None:
+            # a constant operand goes into the operation: one loop over the lanes instead of a push
+            # and a binary operation (the same IEEE results: a − c = a + (−c), c·a = a·c, c + a = a + c)
+            walk(t[1])
+            emit({"mul": "mulc", "add": "addc", "sub": "addc", "div": "divc"}[op], -b if op == "sub" else b)
+        elif op in ("mul", "add", "sub") and a is not None:  # c / a keeps the quotient rule
+            walk(t[2])
+            emit({"mul": "mulc", "add": "addc", "sub": "rsubc"}[op], a)
         elif len(t) == 3:
             walk(t[1])
             walk(t[2])

@@ -32,6 +32,8 @@ def test_torch_block_adam_on_bowl_is_the_engines_adam():
     path = bench.adam_bowl_compiled(starts, 300, lr=0.1, block=100)  # plain torch: the same operations
     t = optimizers.run("bowl", "adam", steps=300, start=starts, lr=0.1)
     np.testing.assert_allclose(path, t.path, rtol=0, atol=1e-9)
+    with pytest.raises(ValueError, match="multiple of the block"):
+        bench.adam_bowl_compiled(starts, 250, block=100)
 
 
 @pytest.mark.skipif(shutil.which("g++") is None and shutil.which("c++") is None,
