@@ -6,7 +6,9 @@
     autograd, a Python loop); (b) 64 trajectories vs one; (c) a 100×100 sweep (10,000
     trajectories) of 300 steps; (d) the 100,000-step η=1e-7 run. Each backend ("numba", "eager") is
     timed after a warm-up; the one-off warm-up (numba compilation, or loading its on-disk cache) is
-    printed separately. Times are the best of --repeat runs.
+    printed separately. Times are the best of --repeat runs. The numba backend splits batches of 64
+or more trajectories over its threads (NUMBA_NUM_THREADS, by default the number of cores; the
+Docker image serves with 1): compare (b) and (c) at NUMBA_NUM_THREADS=1 and at the default.
 
 "(b) in context" measures the floors for goal (b) on this machine: what merely *writing* the
 records of 64 trajectories costs (a numba loop that stores the same arrays the engine returns,
@@ -216,7 +218,8 @@ def main(argv=None) -> None:
     torch.set_num_threads(1)
     s = surfaces.get("bowl")
     T = 2000
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} torch thread(s); times are the best of {args.repeat}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} torch thread(s), {numba.get_num_threads()} numba thread(s) "
+          f"(NUMBA_NUM_THREADS); times are the best of {args.repeat}")
 
     t0 = time.perf_counter()
     run(s, "adam", steps=5, backend="numba")

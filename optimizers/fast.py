@@ -7,8 +7,10 @@ disk). Every step is a fixed sequence of lane loops — the surface's program (s
 per step, not once per trajectory, and each loop simple enough for LLVM to make SIMD code of it. So
 an update of one trajectory costs about a hundred nanoseconds instead of the ~2 µs per torch
 operation of small eager runs, and 64 trajectories share that fixed cost. Large batches are cut
-into chunks of lanes that run on numba's threads. tests/test_fast.py checks that both backends
-agree on every preset, convention, schedule and option.
+into chunks of lanes. With more than one thread (numba.get_num_threads(): NUMBA_NUM_THREADS),
+contiguous ranges of lanes run on threads of their own, since the kernel releases the GIL (not
+numba's prange: loaded from numba's cache, this kernel's prange ran every chunk on one thread).
+tests/test_fast.py checks that both backends agree on every preset, convention, schedule and option.
 
 What keeps a lane loop SIMD (LLVM's remarks say why one is not: run with NUMBA_DEBUGINFO=1 after
 `llvmlite.binding.set_option("", "--pass-remarks-missed=loop-vectorize")`):
@@ -24,6 +26,8 @@ What keeps a lane loop SIMD (LLVM's remarks say why one is not: run with NUMBA_D
 from __future__ import annotations
 
 import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -85,14 +89,18 @@ def run_fast(surface, opt, theta0: np.ndarray, lr: np.ndarray, noise: np.ndarray
         ((R, K, 2), (T + 1 if loss_history else R, K), (R, K, 2), (R, K), (R - 1, K, 2), (R - 1, K, 2), (R - 1, K, 2)))
     div = np.full(K, -1, dtype=np.int64)
     nz = noise if noise is not None else np.zeros((0, K, 2))
-    threads = numba.get_num_threads()  # 1 in the image (NUMBA_NUM_THREADS): sessions share the cores
-    parallel = K >= PARALLEL_FROM and threads > 1
-    chunk = min(CHUNK, -(-K // threads)) if parallel else CHUNK  # at least one chunk per thread
-    kernel = _kernel_parallel if parallel else _kernel
-    kernel(prog.code, prog.consts, max(prog.depth, 1), np.ascontiguousarray(theta0, dtype=np.float64),
-           np.ascontiguousarray(lr, dtype=np.float64), np.ascontiguousarray(nz), noise is not None,
-           -1.0 if max_norm is None else float(max_norm), _MOMENTUM[type(mom)], _RMS[type(rms)], flags, hp,
-           lo, hi, path, loss, grad, gnorm, m_out, s_out, step_out, div, chunk)
+    args = (prog.code, prog.consts, max(prog.depth, 1), np.ascontiguousarray(theta0, dtype=np.float64),
+            np.ascontiguousarray(lr, dtype=np.float64), np.ascontiguousarray(nz), noise is not None,
+            -1.0 if max_norm is None else float(max_norm), _MOMENTUM[type(mom)], _RMS[type(rms)], flags, hp,
+            lo, hi, path, loss, grad, gnorm, m_out, s_out, step_out, div)
+    ranges = lane_ranges(K, numba.get_num_threads())  # 1 thread in the image (NUMBA_NUM_THREADS): sessions share the cores
+    if len(ranges) == 1:
+        _kernel(*args, 0, K)
+    else:  # the kernel releases the GIL: the other ranges run on worker threads, the first on this one
+        pending = [_pool(len(ranges) - 1).submit(_kernel, *args, ka, kb) for ka, kb in ranges[1:]]
+        _kernel(*args, *ranges[0])
+        for f in pending:
+            f.result()
     return {"path": path, "loss": loss, "grad": grad, "grad_norm": gnorm, "m": m_out, "sigma": s_out,
             "step_size": step_out, "diverged_at": div}
 
@@ -112,12 +120,37 @@ def _records(shapes) -> list[np.ndarray]:
     return out
 
 
-def _kernel_py(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, flags, hp, lo, hi,
-               path, loss, grad, gnorm, m_out, s_out, step_out, div, chunk):
-    K = theta0.shape[0]
-    for c in numba.prange((K + chunk - 1) // chunk):  # chunks of trajectories are independent
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _kernel(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, flags, hp, lo, hi,
+            path, loss, grad, gnorm, m_out, s_out, step_out, div, k0, k1):
+    """Trajectories k0..k1-1, in chunks of at most CHUNK lanes (chunks are independent)."""
+    for ka in range(k0, k1, CHUNK):
         _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, flags, hp, lo, hi,
-               path, loss, grad, gnorm, m_out, s_out, step_out, div, c * chunk, min(K, (c + 1) * chunk))
+               path, loss, grad, gnorm, m_out, s_out, step_out, div, ka, min(k1, ka + CHUNK))
+
+
+PARALLEL_FROM = 32  # lanes per thread at least: below this, handing work to a thread costs more than it saves
+
+
+def lane_ranges(K: int, threads: int) -> list[tuple[int, int]]:
+    """How K trajectories are split over `threads` threads: contiguous ranges of lanes, at least
+    PARALLEL_FROM each, cut at multiples of 8 lanes (the ranges' records then meet at whole cache
+    lines of the (K, 2) rows, and each range keeps whole SIMD vectors)."""
+    n = max(1, min(threads, K // PARALLEL_FROM))
+    cuts = [0] + [8 * round(K * i / n / 8) for i in range(1, n)] + [K]
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A process-wide pool of `workers` threads for the kernel (made on first use, then kept)."""
+    with _POOLS_LOCK:
+        if workers not in _POOLS:
+            _POOLS[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="optimizers-fast")
+        return _POOLS[workers]
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -405,6 +438,3 @@ def _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, 
             break
 
 
-PARALLEL_FROM = 32  # below this, starting threads costs more than it saves
-_kernel = numba.njit(cache=True, nogil=True, error_model="numpy")(_kernel_py)
-_kernel_parallel = numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")(_kernel_py)

@@ -150,9 +150,12 @@ def test_constants_folded_into_operations_give_the_same_values_and_gradients(tex
     np.testing.assert_allclose(np.stack(out[1:], -1), s.grad(pts), rtol=1e-13, atol=1e-14)
 
 
-def test_many_lanes_across_chunks_and_threads():
+def test_many_lanes_across_chunks_and_threads(monkeypatch):
     """More trajectories than one chunk of lanes (fast.CHUNK), some diverging at different steps:
-    the lock-step kernel (serial, and split over threads) equals the torch reference lane by lane."""
+    the lock-step kernel (serial, and split over two threads) equals the torch reference lane by
+    lane, and with two threads the two ranges of lanes really run on two threads."""
+    import threading
+
     import numba
 
     from optimizers import fast
@@ -164,17 +167,42 @@ def test_many_lanes_across_chunks_and_threads():
     lr = np.concatenate([np.logspace(-4, -2.5, K - 40), np.linspace(2.5, 20.0, 40)])[rng.permutation(K)].tolist()
     a = optimizers.run("bowl", "momentum", steps=60, start=starts, lr=lr, momentum=0.5, backend="eager")
     assert 0 < sum(d is not None for d in a.diverged_at) < K
+    ran_on = []
+    kernel = fast._kernel
+
+    def spy(*args):
+        ran_on.append((threading.get_ident(), args[-2], args[-1]))
+        return kernel(*args)
+
+    monkeypatch.setattr(fast, "_kernel", spy)
     threads = numba.get_num_threads()
     try:
-        for n in sorted({1, threads}):
+        for n in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
             numba.set_num_threads(n)
+            ran_on.clear()
             b = optimizers.run("bowl", "momentum", steps=60, start=starts, lr=lr, momentum=0.5, backend="numba")
+            assert sorted(r[1:] for r in ran_on) == fast.lane_ranges(K, n)
+            assert len({r[0] for r in ran_on}) == n
             assert_same(a, b)
             final = optimizers.run("bowl", "momentum", steps=60, start=starts, lr=lr, momentum=0.5, record="loss")
             np.testing.assert_array_equal(final.loss, b.loss)
             np.testing.assert_array_equal(final.path[-1], b.path[-1])
     finally:
         numba.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("K", [1, 31, 32, 63, 64, 65, 100, 300, 10_000])
+@pytest.mark.parametrize("threads", [1, 2, 3, 16])
+def test_lane_ranges_cover_every_trajectory_once(K, threads):
+    from optimizers import fast
+
+    ranges = fast.lane_ranges(K, threads)
+    assert ranges[0][0] == 0 and ranges[-1][1] == K
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+    assert len(ranges) == max(1, min(threads, K // fast.PARALLEL_FROM))
+    if len(ranges) > 1:
+        assert all(kb - ka >= fast.PARALLEL_FROM - 8 for ka, kb in ranges)
+        assert all(ka % 8 == 0 for ka, _ in ranges)
 
 
 def test_every_trajectory_diverging_stops_early_and_fills_the_rest():
