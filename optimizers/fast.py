@@ -9,7 +9,7 @@ an update of one trajectory costs about a hundred nanoseconds instead of the ~2 
 operation of small eager runs, and 64 trajectories share that fixed cost. Large batches are cut
 into chunks of lanes. With more than one thread (numba.get_num_threads(): NUMBA_NUM_THREADS),
 contiguous ranges of lanes run on threads of their own, since the kernel releases the GIL (not
-numba's prange: loaded from numba's cache, this kernel's prange ran every chunk on one thread).
+numba's prange: compiled with cache=True, this kernel's prange ran every chunk on one thread).
 tests/test_fast.py checks that both backends agree on every preset, convention, schedule and option.
 
 What keeps a lane loop SIMD (LLVM's remarks say why one is not: run with NUMBA_DEBUGINFO=1 after
