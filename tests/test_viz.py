@@ -225,6 +225,26 @@ def test_linked_figure_rows_scales_and_lengths():
     assert _validated(F.linked_figure([ser], loss_log=False)).layout.yaxis.type == "linear"
 
 
+def test_short_log_axes_label_few_ticks():
+    """Two constant rates a decade apart (GD at 0.01, Adam at 0.1): plotly alone labels 2…9 between
+    them; the η panel labels 1, 2, 5 per decade; 2–4 decades get powers of ten only; the loss over
+    many decades keeps plotly's choice."""
+    s = surfaces.get("bowl")
+    runs = [optimizers.run(s, opt, steps=300, lr=lr) for opt, lr in (("gd", 0.01), ("adam", 0.1))]
+    ser = [F.Series(f"{i}", F.PALETTE[i], t.loss, t.grad_norm, t.lr, t.step_size, t.m) for i, t in enumerate(runs)]
+    fig = _validated(F.linked_figure(ser))
+    axis = {row: fig.layout[f"yaxis{'' if r == 1 else r}"] for r, row in enumerate(F.LINKED_ROWS, start=1)}
+    assert axis[F.LINKED_ROWS[2]].dtick == "D2"
+    decades = np.log10(max(np.nanmax(t.loss) for t in runs) / min(np.nanmin(t.loss) for t in runs))
+    assert decades > 4 and axis[F.LINKED_ROWS[0]].dtick is None
+    assert F._log_ticks([np.array([1e-4, 0.05])]) == {"dtick": 1}
+    assert F._log_ticks([np.array([np.nan, 0.0, 3.0])]) == {"dtick": "D2"}
+    assert F._log_ticks([]) == {}
+    for gamma, dtick in ((0.995, 1), (0.99, None)):  # η falls 2.2 and 4.4 decades in 1,000 steps
+        eta = F.schedule_figure([("a", "#000", optimizers.lr_at("exponential", 1000, 0.1, {"gamma": gamma}))])
+        assert eta.layout["yaxis"]["type"] == "log" and eta.layout["yaxis"].get("dtick") == dtick
+
+
 def test_schedule_figure_is_log_when_rates_span_decades():
     steps = 1000
     flat = F.schedule_figure([("a", "#000", optimizers.lr_at("constant", steps, 0.1))])

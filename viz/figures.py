@@ -405,6 +405,8 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
     for r, row in enumerate(rows, start=1):
         log = row != LINKED_ROWS[4] and (loss_log or row != LINKED_ROWS[0])
         layout[_axis("y", r)].update(type="log" if log else "linear", exponentformat="power")
+        if log:
+            layout[_axis("y", r)].update(_log_ticks([d["y"] for d in data if d["meta"] == row]))
     layout[_axis("x", len(rows))]["title"] = dict(text="step t")
     for ann in layout.get("annotations", []):
         ann["font"] = dict(ann.get("font", {}), size=st_["font"])
@@ -414,6 +416,17 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
                   legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
                               font=dict(size=st_["font"] - 1)))
     return FigureSpec(dict(data=data, layout=layout))
+
+
+def _log_ticks(ys) -> dict:
+    """Tick settings for a short log axis over the values `ys`. Left alone, plotly labels digits
+    between the powers of ten (2…9 below two decades, 2 and 5 below four), crowded and unreadable
+    on a projector in panels 170 px high: label 1, 2 and 5 of each decade below two decades, the
+    powers of ten only below four; above that plotly's own choice (every few powers) is fine."""
+    v = np.concatenate([np.asarray(y, float).ravel() for y in ys]) if ys else np.array([])
+    v = v[np.isfinite(v) & (v > 0)]
+    decades = np.log10(v.max() / v.min()) if v.size else np.inf
+    return dict(dtick="D2") if decades < 2 else dict(dtick=1) if decades < 4 else {}
 
 
 # ------------------------------------------------------------------------------- schedule
@@ -434,7 +447,8 @@ def schedule_figure(lines: list[tuple[str, str, np.ndarray]], *, height: int = 1
     log = allv.size > 0 and allv.max() > 100 * allv.min()
     layout = dict(height=height, margin=dict(l=0, r=0, t=4, b=0), showlegend=False,
                   font=dict(size=max(10, st_["font"] - 2)),
-                  yaxis=dict(type="log" if log else "linear", exponentformat="power"))
+                  yaxis=dict(type="log" if log else "linear", exponentformat="power",
+                             **(_log_ticks(vals) if log else {})))
     return FigureSpec(dict(data=data, layout=layout))
 
 
