@@ -239,7 +239,7 @@ def test_short_log_axes_label_few_ticks():
     assert decades > 4 and axis[F.LINKED_ROWS[0]].dtick is None
     assert F._log_ticks([np.array([1e-4, 0.05])]) == {"dtick": 1}
     assert F._log_ticks([np.array([np.nan, 0.0, 3.0])]) == {"dtick": "D2"}
-    assert F._log_ticks([]) == {}
+    assert F._log_ticks([]) == {} and F._log_ticks([np.array([5e-324, 1e300])]) == {}
     for gamma, dtick in ((0.995, 1), (0.99, None)):  # η falls 2.2 and 4.4 decades in 1,000 steps
         eta = F.schedule_figure([("a", "#000", optimizers.lr_at("exponential", 1000, 0.1, {"gamma": gamma}))])
         assert eta.layout["yaxis"]["type"] == "log" and eta.layout["yaxis"].get("dtick") == dtick

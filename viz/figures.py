@@ -425,7 +425,7 @@ def _log_ticks(ys) -> dict:
     powers of ten only below four; above that plotly's own choice (every few powers) is fine."""
     v = np.concatenate([np.asarray(y, float).ravel() for y in ys]) if ys else np.array([])
     v = v[np.isfinite(v) & (v > 0)]
-    decades = np.log10(v.max() / v.min()) if v.size else np.inf
+    decades = np.log10(v.max()) - np.log10(v.min()) if v.size else np.inf  # not of max/min: that can overflow
     return dict(dtick="D2") if decades < 2 else dict(dtick=1) if decades < 4 else {}
 
 
