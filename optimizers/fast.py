@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from . import parts as P
-from surfaces import vmath
+from surfaces import expr, jitcache, vmath
 from surfaces.expr import values_and_grads
 
 # momentum kinds
@@ -438,3 +438,4 @@ def _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, 
             break
 
 
+jitcache.depends_on([_kernel, _lanes], expr, vmath)  # they compile in the interpreter and vmath

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from . import vmath
+from . import jitcache, vmath
 
 UNARY = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh", "logcosh", "sigmoid")
 BINARY = ("add", "sub", "mul", "div", "pow", "min", "max")
@@ -218,12 +218,22 @@ def _chain(sv, sx, sy, top, j, v, d):
     sv[top, j] = v; sx[top, j] = d * sx[top, j]; sy[top, j] = d * sy[top, j]
 
 
+@numba.njit(inline="always", error_model="numpy")
+def _within_trig_bound(sv, top, n):
+    """Whether every lane's argument is a number within vmath.TRIG_BOUND (not inf, not NaN)."""
+    outside = 0
+    for j in range(n):
+        outside += 0 if abs(sv[top, j]) <= vmath.TRIG_BOUND else 1
+    return outside == 0
+
+
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
     """f, ∂f/∂x, ∂f/∂y at n points at once (x[:n], y[:n] → f[:n], gx[:n], gy[:n]), by forward-mode
     differentiation over the postfix program. Each operation is one loop over the n lanes, so its
     decoding is paid once per call, not once per point, and LLVM turns the arithmetic into SIMD
-    code (exp, tanh, log cosh and sigmoid come from surfaces/vmath.py for that reason).
+    code (exp, log, sin, cos, tan, tanh, log cosh and sigmoid come from surfaces/vmath.py for that
+    reason; sinh and cosh, and sin, cos and tan of arguments past vmath.TRIG_BOUND, call the C library).
     sv, sx, sy are scratch stacks of shape (>= the program's depth, >= n)."""
     top = -1
     for i in range(code.shape[0]):
@@ -337,7 +347,25 @@ def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
                 for j in range(n):
                     v = 0.5 * (1.0 + vmath.tanh(0.5 * sv[top, j]))
                     _chain(sv, sx, sy, top, j, v, v * (1.0 - v))
-            else:           # the C library's sin, cos, tan, log, sinh, cosh: one lane at a time
+            elif op == 14:
+                for j in range(n):
+                    a = sv[top, j]
+                    _chain(sv, sx, sy, top, j, vmath.log(a), 1.0 / a)
+            elif op <= 12 and _within_trig_bound(sv, top, n):  # sin, cos, tan
+                if op == 10:
+                    for j in range(n):
+                        v, d = vmath.sincos(sv[top, j])
+                        _chain(sv, sx, sy, top, j, v, d)
+                elif op == 11:
+                    for j in range(n):
+                        d, v = vmath.sincos(sv[top, j])
+                        _chain(sv, sx, sy, top, j, v, -d)
+                else:
+                    for j in range(n):
+                        sn, cs = vmath.sincos(sv[top, j])
+                        v = sn / cs
+                        _chain(sv, sx, sy, top, j, v, 1.0 + v * v)
+            else:  # the C library, one lane at a time: sinh, cosh, and sin, cos, tan of far arguments, inf or NaN
                 for j in range(n):
                     a = sv[top, j]
                     if op == 10:
@@ -346,8 +374,6 @@ def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
                         v, d = math.cos(a), -math.sin(a)
                     elif op == 12:
                         v = math.tan(a); d = 1.0 + v * v
-                    elif op == 14:
-                        v = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan); d = 1.0 / a
                     elif op == 18:
                         v, d = math.sinh(a), math.cosh(a)
                     else:
@@ -355,3 +381,6 @@ def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
                     _chain(sv, sx, sy, top, j, v, d)
     for j in range(n):
         f[j] = sv[0, j]; gx[j] = sx[0, j]; gy[j] = sy[0, j]
+
+
+jitcache.depends_on([values_and_grads], vmath)  # it compiles vmath's code in

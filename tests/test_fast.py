@@ -4,6 +4,7 @@ the two differ only by rounding (the gradient comes from forward-mode derivative
 autograd in torch), so 1e-10 is a tight bound; chaotic regimes would amplify rounding."""
 import numpy as np
 import pytest
+import torch
 
 import optimizers
 import surfaces
@@ -128,6 +129,32 @@ def test_program_gradient_matches_autograd_everywhere():
         want_g = s.grad(pts)
         np.testing.assert_allclose(got[:, 0], want_f, rtol=1e-13, atol=1e-12)
         np.testing.assert_allclose(got[:, 1:], want_g, rtol=1e-11, atol=1e-10 * np.abs(want_g).max())
+
+
+@pytest.mark.parametrize("fn", ["sin", "cos", "tan", "log", "exp", "sqrt", "tanh", "sinh", "cosh"])
+def test_each_function_of_the_interpreter_against_autograd_near_and_far(fn):
+    """Every function of the program's interpreter (vmath's SIMD math, or the C library) gives the
+    values and derivatives torch gives, on ordinary arguments, and for sin, cos and tan also past
+    vmath.TRIG_BOUND, at ±inf and NaN (there the whole operation takes the C library's path)."""
+    from surfaces import vmath
+    from surfaces.expr import values_and_grads
+
+    s = surfaces.get(f"f:{fn}(x) + y")
+    rng = np.random.default_rng(5)
+    lo = 1e-3 if fn in ("log", "sqrt") else -3.0
+    xs = [rng.uniform(lo, 3.0, 37)]
+    if fn in ("sin", "cos", "tan"):
+        xs += [np.concatenate([xs[0], [3e5, -vmath.TRIG_BOUND * 1.5]]), np.concatenate([xs[0], [np.inf, np.nan]])]
+    for x in xs:
+        n = len(x)
+        out = [np.empty(n) for _ in range(3)]
+        p = s.program
+        values_and_grads(p.code, p.consts, x.copy(), np.zeros(n), n, *[np.empty((p.depth, n)) for _ in range(3)], *out)
+        t = torch.tensor(x, requires_grad=True)
+        (f := getattr(torch, fn)(t)).sum().backward()
+        np.testing.assert_allclose(out[0], f.detach().numpy(), rtol=2e-15, atol=0, equal_nan=True)
+        # (1 − tanh² cancels where tanh is near ±1: an ulp of tanh is ~1e-16 absolute there)
+        np.testing.assert_allclose(out[1], t.grad.numpy(), rtol=1e-14, atol=1e-15, equal_nan=True)
 
 
 @pytest.mark.parametrize("text,pushes", [

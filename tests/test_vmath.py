@@ -16,14 +16,27 @@ def _apply(which, a, out):
             out[i] = vmath.expm1(a[i])
         elif which == 2:
             out[i] = vmath.tanh(a[i])
-        else:
+        elif which == 3:
             out[i] = vmath.log1p01(a[i])
+        elif which == 4:
+            out[i] = vmath.log(a[i])
+        elif which == 5:
+            out[i] = vmath.sincos(a[i])[0]
+        else:
+            out[i] = vmath.sincos(a[i])[1]
 
 
 @numba.njit(error_model="numpy")
 def _exp_loop(a, out):
     for i in range(a.shape[0]):
         out[i] = vmath.exp(a[i]) + vmath.log1p01(a[i])
+
+
+@numba.njit(error_model="numpy")
+def _log_trig_loop(a, out):
+    for i in range(a.shape[0]):
+        s, c = vmath.sincos(a[i])
+        out[i] = vmath.log(a[i]) + s * c
 
 
 def ulps(got, want):
@@ -69,6 +82,37 @@ def test_accuracy_and_special_values(which, fn, lo, hi, bound):
     np.testing.assert_array_equal(np.signbit(out[3:5]), np.signbit(want[3:5]))  # ±0 keep their sign
 
 
+def test_log_over_every_magnitude_and_its_special_values():
+    rng = np.random.default_rng(1)
+    a = np.concatenate([np.exp(rng.uniform(-744.0, 709.7, 200_000)), rng.uniform(0.5, 2.0, 100_000),
+                        1.0 + rng.normal(0, 1e-9, 5000), [np.sqrt(2.0), np.nextafter(np.sqrt(2.0), 2.0)],
+                        [5e-324, 1e-310, np.finfo(float).tiny, np.finfo(float).max, 1.0]])
+    out = np.empty_like(a)
+    _apply(4, a, out)
+    assert ulps(out, np.log(a)).max() <= 2.0
+    special = np.array([0.0, -0.0, -1.0, -np.inf, np.inf, np.nan])
+    out = np.empty_like(special)
+    _apply(4, special, out)
+    np.testing.assert_array_equal(out, [-np.inf, -np.inf, np.nan, np.nan, np.inf, np.nan])
+
+
+def test_sin_and_cos_up_to_the_bound_and_near_multiples_of_half_pi():
+    rng = np.random.default_rng(2)
+    k = np.arange(-60_000, 60_001, 7, dtype=float)
+    a = np.concatenate([rng.uniform(-10.0, 10.0, 200_000), rng.uniform(-vmath.TRIG_BOUND, vmath.TRIG_BOUND, 200_000),
+                        rng.normal(0, 1e-6, 5000), k * (np.pi / 2), np.nextafter(k * (np.pi / 2), np.inf),
+                        [0.0, -0.0, 5e-324, vmath.TRIG_BOUND, -vmath.TRIG_BOUND]])
+    a = a[np.abs(a) <= vmath.TRIG_BOUND]
+    for which, fn in ((5, np.sin), (6, np.cos)):
+        out = np.empty_like(a)
+        _apply(which, a, out)
+        # near the zeros (x close to a multiple of π/2) the reduction keeps its digits: still 1 ulp
+        assert ulps(out, fn(a)).max() <= 1.0, fn
+    out = np.empty(2)
+    _apply(5, np.array([0.0, -0.0]), out)
+    np.testing.assert_array_equal(np.signbit(out), [False, True])
+
+
 def test_subnormal_results():
     a = np.array([-740.0, -744.0, -744.4, -730.5])
     out = np.empty_like(a)
@@ -78,7 +122,8 @@ def test_subnormal_results():
 
 def test_a_loop_over_them_is_simd():
     a = np.linspace(-1.0, 1.0, 16)
-    _exp_loop(a, np.empty_like(a))
-    ir_text = next(iter(_exp_loop.inspect_llvm().values()))
-    assert "x double>" in ir_text, "the loop was not vectorized"
-    assert "@exp(" not in ir_text and "@log1p(" not in ir_text
+    for loop, names in ((_exp_loop, ("@exp(", "@log1p(")), (_log_trig_loop, ("@log(", "@sin(", "@cos("))):
+        loop(a, np.empty_like(a))
+        ir_text = next(iter(loop.inspect_llvm().values()))
+        assert "x double>" in ir_text, "the loop was not vectorized"
+        assert not any(n in ir_text for n in names)
