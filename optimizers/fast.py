@@ -133,9 +133,9 @@ PARALLEL_FROM = 32  # lanes per thread at least: below this, handing work to a t
 
 
 def lane_ranges(K: int, threads: int) -> list[tuple[int, int]]:
-    """How K trajectories are split over `threads` threads: contiguous ranges of lanes, at least
-    PARALLEL_FROM each, cut at multiples of 8 lanes (the ranges' records then meet at whole cache
-    lines of the (K, 2) rows, and each range keeps whole SIMD vectors)."""
+    """How K trajectories are split over `threads` threads: contiguous ranges of about K / threads
+    lanes, PARALLEL_FROM or more (give or take the cut), cut at multiples of 8 lanes so that each
+    range keeps whole SIMD vectors."""
     n = max(1, min(threads, K // PARALLEL_FROM))
     cuts = [0] + [8 * round(K * i / n / 8) for i in range(1, n)] + [K]
     return list(zip(cuts[:-1], cuts[1:]))
