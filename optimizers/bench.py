@@ -223,7 +223,7 @@ def main(argv=None) -> None:
 
     t0 = time.perf_counter()
     run(s, "adam", steps=5, backend="numba")
-    run(s, "adam", steps=5, start=np.tile(s.start, (300, 1)), backend="numba")  # the parallel kernel too
+    run(s, "adam", steps=5, start=np.tile(s.start, (300, 1)), backend="numba")  # and the pool of threads
     records_only(1, 2)
     adam_bowl_by_hand(np.zeros((1, 2)), 2)
     print(f"one-off warm-up of the numba backend (compile or load cache): {time.perf_counter() - t0:.2f} s")
