@@ -237,9 +237,13 @@ def test_short_log_axes_label_few_ticks():
     assert axis[F.LINKED_ROWS[2]].dtick == "D2"
     decades = np.log10(max(np.nanmax(t.loss) for t in runs) / min(np.nanmin(t.loss) for t in runs))
     assert decades > 4 and axis[F.LINKED_ROWS[0]].dtick is None
-    assert F._log_ticks([np.array([1e-4, 0.05])]) == {"dtick": 1}
-    assert F._log_ticks([np.array([np.nan, 0.0, 3.0])]) == {"dtick": "D2"}
-    assert F._log_ticks([]) == {} and F._log_ticks([np.array([5e-324, 1e300])]) == {}
+    assert F.log_ticks([np.array([1e-4, 0.05])]) == {"dtick": 1}
+    assert F.log_ticks([np.array([np.nan, 0.0, 3.0])]) == {"dtick": "D2"}
+    assert F.log_ticks([]) == {} and F.log_ticks([np.array([5e-324, 1e300])]) == {}
+    from viz import batch as VB
+
+    curves = VB.loss_curves([("B = 20", np.arange(3), np.array([200.0, 10.0, 4.0])), ("B = 1", np.arange(3), np.ones(3))])
+    assert curves.layout.yaxis.dtick == 1                   # 2.3 decades: powers of ten only
     for gamma, dtick in ((0.995, 1), (0.99, None)):  # η falls 2.2 and 4.4 decades in 1,000 steps
         eta = F.schedule_figure([("a", "#000", optimizers.lr_at("exponential", 1000, 0.1, {"gamma": gamma}))])
         assert eta.layout["yaxis"]["type"] == "log" and eta.layout["yaxis"].get("dtick") == dtick

@@ -5,6 +5,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .figures import log_ticks
+
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 MAX_POINTS = 2000
 
@@ -55,7 +57,8 @@ def loss_curves(curves: list[tuple[str, np.ndarray, np.ndarray]], *, x_title: st
         fig.add_trace(go.Scatter(x=np.asarray(x)[idx], y=np.asarray(y)[idx], mode="lines", name=label,
                                  line=dict(color=COLORS[i % len(COLORS)])))
     fig.update_layout(height=height, margin=dict(l=50, r=10, t=30, b=40), xaxis_title=x_title,
-                      yaxis=dict(title="training loss (all examples)", type="log" if log else "linear"),
+                      yaxis=dict(title="training loss (all examples)", type="log" if log else "linear",
+                                 **(log_ticks([y for _, _, y in curves]) if log else {})),
                       legend=dict(orientation="h", y=-0.25))
     return fig
 
@@ -71,7 +74,7 @@ def timing_figure(timing, height: int = 340) -> go.Figure:
                              hovertemplate="batch %{x}: %{y:.3g} s<extra></extra>"), 1, 2)
     fig.update_xaxes(type="log", title="batch size")
     fig.update_yaxes(title_text="milliseconds", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="seconds", type="log", row=1, col=2)
+    fig.update_yaxes(title_text="seconds", type="log", row=1, col=2, **log_ticks([timing.per_epoch_s]))
     fig.update_layout(height=height, showlegend=False, margin=dict(l=50, r=10, t=40, b=40))
     return fig
 

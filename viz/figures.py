@@ -406,7 +406,7 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
         log = row != LINKED_ROWS[4] and (loss_log or row != LINKED_ROWS[0])
         layout[_axis("y", r)].update(type="log" if log else "linear", exponentformat="power")
         if log:
-            layout[_axis("y", r)].update(_log_ticks([d["y"] for d in data if d["meta"] == row]))
+            layout[_axis("y", r)].update(log_ticks([d["y"] for d in data if d["meta"] == row]))
     layout[_axis("x", len(rows))]["title"] = dict(text="step t")
     for ann in layout.get("annotations", []):
         ann["font"] = dict(ann.get("font", {}), size=st_["font"])
@@ -418,7 +418,7 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
     return FigureSpec(dict(data=data, layout=layout))
 
 
-def _log_ticks(ys) -> dict:
+def log_ticks(ys) -> dict:
     """Tick settings for a short log axis over the values `ys`. Left alone, plotly labels digits
     between the powers of ten (2…9 below two decades, 2 and 5 below four), crowded and unreadable
     on a projector in panels 170 px high: label 1, 2 and 5 of each decade below two decades, the
@@ -448,7 +448,7 @@ def schedule_figure(lines: list[tuple[str, str, np.ndarray]], *, height: int = 1
     layout = dict(height=height, margin=dict(l=0, r=0, t=4, b=0), showlegend=False,
                   font=dict(size=max(10, st_["font"] - 2)),
                   yaxis=dict(type="log" if log else "linear", exponentformat="power",
-                             **(_log_ticks(vals) if log else {})))
+                             **(log_ticks(vals) if log else {})))
     return FigureSpec(dict(data=data, layout=layout))
 
 
