@@ -232,8 +232,8 @@ def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
     """f, ∂f/∂x, ∂f/∂y at n points at once (x[:n], y[:n] → f[:n], gx[:n], gy[:n]), by forward-mode
     differentiation over the postfix program. Each operation is one loop over the n lanes, so its
     decoding is paid once per call, not once per point, and LLVM turns the arithmetic into SIMD
-    code (exp, log, sin, cos, tan, tanh, log cosh and sigmoid come from surfaces/vmath.py for that
-    reason; sinh and cosh, and sin, cos and tan of arguments past vmath.TRIG_BOUND, call the C library).
+    code (every function comes from surfaces/vmath.py for that reason; only sin, cos and tan of
+    arguments past vmath.TRIG_BOUND, ±inf or NaN call the C library).
     sv, sx, sy are scratch stacks of shape (>= the program's depth, >= n)."""
     top = -1
     for i in range(code.shape[0]):
@@ -351,7 +351,15 @@ def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
                 for j in range(n):
                     a = sv[top, j]
                     _chain(sv, sx, sy, top, j, vmath.log(a), 1.0 / a)
-            elif op <= 12 and _within_trig_bound(sv, top, n):  # sin, cos, tan
+            elif op == 18:
+                for j in range(n):
+                    a = sv[top, j]
+                    _chain(sv, sx, sy, top, j, vmath.sinh(a), vmath.cosh(a))
+            elif op == 19:
+                for j in range(n):
+                    a = sv[top, j]
+                    _chain(sv, sx, sy, top, j, vmath.cosh(a), vmath.sinh(a))
+            elif _within_trig_bound(sv, top, n):  # sin, cos, tan
                 if op == 10:
                     for j in range(n):
                         v, d = vmath.sincos(sv[top, j])
@@ -365,19 +373,15 @@ def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
                         sn, cs = vmath.sincos(sv[top, j])
                         v = sn / cs
                         _chain(sv, sx, sy, top, j, v, 1.0 + v * v)
-            else:  # the C library, one lane at a time: sinh, cosh, and sin, cos, tan of far arguments, inf or NaN
+            else:  # sin, cos, tan of far arguments, inf or NaN: the C library, one lane at a time
                 for j in range(n):
                     a = sv[top, j]
                     if op == 10:
                         v, d = math.sin(a), math.cos(a)
                     elif op == 11:
                         v, d = math.cos(a), -math.sin(a)
-                    elif op == 12:
-                        v = math.tan(a); d = 1.0 + v * v
-                    elif op == 18:
-                        v, d = math.sinh(a), math.cosh(a)
                     else:
-                        v, d = math.cosh(a), math.sinh(a)
+                        v = math.tan(a); d = 1.0 + v * v
                     _chain(sv, sx, sy, top, j, v, d)
     for j in range(n):
         f[j] = sv[0, j]; gx[j] = sx[0, j]; gy[j] = sy[0, j]

@@ -1,11 +1,12 @@
-"""sqrt, exp, expm1, tanh, log, log1p, sin and cos written in arithmetic (or as one instruction), so that numba vectorizes loops that call them.
+"""sqrt, exp, expm1, tanh, sinh, cosh, log, log1p, sin and cos written in arithmetic (or as one instruction), so that numba vectorizes loops that call them.
 
 Why: the fast engine (optimizers/fast.py) runs K trajectories in lock-step, one loop over the K
 lanes per operation. LLVM turns such a loop into SIMD code (8 lanes per AVX-512 instruction) only
 if every call in it is arithmetic: a call to the C library's `exp` runs once per lane, and this
 llvmlite has no vector math library (no SVML). These are the textbook algorithms (Cody–Waite range
-reduction and a Taylor polynomial; log and log1p through 2·atanh(f/(2+f)); sin and cos through
-fdlibm's reduction by π/2 and its kernel polynomials), accurate to a few units in the last place (tests/test_vmath.py measures them against numpy over the whole range, with the special
+reduction and a Taylor polynomial; log and log1p through 2·atanh(f/(2+f)); sinh and cosh from
+expm1 and exp as fdlibm does; sin and cos through fdlibm's reduction by π/2 and its kernel
+polynomials), accurate to a few units in the last place (tests/test_vmath.py measures them against numpy over the whole range, with the special
 values). Each is `inline="always"`, so a loop that calls it becomes one vectorizable loop body.
 """
 from __future__ import annotations
@@ -119,6 +120,37 @@ def expm1(x):
 def tanh(x):
     t = expm1(-2.0 * abs(x))
     return math.copysign(-t / (2.0 + t), x)
+
+
+HALF_EXP_FROM = 22.0  # from |x| = 22, e^-|x| is below half an ulp of e^|x|: sinh|x| = cosh x = e^|x| / 2
+
+
+@_inline
+def _half_exp(a):
+    """e^a / 2 as (e^(a/2) / 2)·e^(a/2): finite up to a = 710.47, where e^a alone overflows at 709.78."""
+    w = exp(0.5 * a)
+    return (0.5 * w) * w
+
+
+@_inline
+def sinh(x):
+    """sinh x through expm1 (fdlibm's e_sinh.c): (t + t/(t + 1))/2 with t = e^|x| − 1, accurate near 0."""
+    a = abs(x)
+    t = expm1(a)
+    y = 0.5 * (2.0 * t - t * t / (t + 1.0)) if a < 1.0 else 0.5 * (t + t / (t + 1.0))
+    y = _half_exp(a) if a >= HALF_EXP_FROM else y
+    return x if x != x else math.copysign(y, x)
+
+
+@_inline
+def cosh(x):
+    """cosh x (fdlibm's e_cosh.c): 1 + t²/(2(1 + t)) with t = e^|x| − 1 below ln 2 / 2, else (e + 1/e)/2."""
+    a = abs(x)
+    t = expm1(a)
+    e = exp(a)
+    y = 1.0 + (t * t) / (2.0 + 2.0 * t) if a < 0.5 * LN2 else 0.5 * e + 0.5 / e
+    y = _half_exp(a) if a >= HALF_EXP_FROM else y
+    return a if a != a else y
 
 
 @_inline

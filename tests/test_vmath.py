@@ -22,8 +22,12 @@ def _apply(which, a, out):
             out[i] = vmath.log(a[i])
         elif which == 5:
             out[i] = vmath.sincos(a[i])[0]
-        else:
+        elif which == 6:
             out[i] = vmath.sincos(a[i])[1]
+        elif which == 7:
+            out[i] = vmath.sinh(a[i])
+        else:
+            out[i] = vmath.cosh(a[i])
 
 
 @numba.njit(error_model="numpy")
@@ -36,7 +40,7 @@ def _exp_loop(a, out):
 def _log_trig_loop(a, out):
     for i in range(a.shape[0]):
         s, c = vmath.sincos(a[i])
-        out[i] = vmath.log(a[i]) + s * c
+        out[i] = vmath.log(a[i]) + s * c + vmath.sinh(a[i]) * vmath.cosh(a[i])
 
 
 def ulps(got, want):
@@ -113,6 +117,24 @@ def test_sin_and_cos_up_to_the_bound_and_near_multiples_of_half_pi():
     np.testing.assert_array_equal(np.signbit(out), [False, True])
 
 
+def test_sinh_and_cosh_up_to_overflow_and_their_special_values():
+    rng = np.random.default_rng(3)
+    a = np.concatenate([rng.uniform(-711.0, 711.0, 200_000), rng.uniform(-25.0, 25.0, 200_000),
+                        rng.normal(0, 1e-3, 5000), rng.normal(0, 1e-12, 5000),
+                        [vmath.HALF_EXP_FROM, np.nextafter(vmath.HALF_EXP_FROM, 0), 0.5 * np.log(2), 709.78, 710.47, 1.0]])
+    special = np.array([0.0, -0.0, 5e-324, 710.48, -710.48, np.inf, -np.inf, np.nan])
+    for which, fn in ((7, np.sinh), (8, np.cosh)):
+        out = np.empty_like(a)
+        _apply(which, a, out)
+        with np.errstate(over="ignore"):
+            assert ulps(out, fn(a)).max() <= 3.0, fn   # e^(|x|/2) squared past |x| = 22: up to 3 ulp
+            want = fn(special)
+        out = np.empty_like(special)
+        _apply(which, special, out)
+        np.testing.assert_array_equal(out, want)
+        np.testing.assert_array_equal(np.signbit(out), np.signbit(want))
+
+
 def test_subnormal_results():
     a = np.array([-740.0, -744.0, -744.4, -730.5])
     out = np.empty_like(a)
@@ -122,7 +144,8 @@ def test_subnormal_results():
 
 def test_a_loop_over_them_is_simd():
     a = np.linspace(-1.0, 1.0, 16)
-    for loop, names in ((_exp_loop, ("@exp(", "@log1p(")), (_log_trig_loop, ("@log(", "@sin(", "@cos("))):
+    for loop, names in ((_exp_loop, ("@exp(", "@log1p(")),
+                        (_log_trig_loop, ("@log(", "@sin(", "@cos(", "@sinh(", "@cosh(", "@exp("))):
         loop(a, np.empty_like(a))
         ir_text = next(iter(loop.inspect_llvm().values()))
         assert "x double>" in ir_text, "the loop was not vectorized"
