@@ -6,8 +6,8 @@ if every call in it is arithmetic: a call to the C library's `exp` runs once per
 llvmlite has no vector math library (no SVML). These are the textbook algorithms (Cody–Waite range
 reduction and a Taylor polynomial; log and log1p through 2·atanh(f/(2+f)); sinh and cosh from
 expm1 and exp as fdlibm does; sin and cos through fdlibm's reduction by π/2 and its kernel
-polynomials), accurate to a few units in the last place (tests/test_vmath.py measures them against numpy over the whole range, with the special
-values). Each is `inline="always"`, so a loop that calls it becomes one vectorizable loop body.
+polynomials), accurate to a few units in the last place (tests/test_vmath.py measures them against
+numpy over the whole range, with the special values). Each is `inline="always"`, so a loop that calls it becomes one vectorizable loop body.
 """
 from __future__ import annotations
 
