@@ -353,12 +353,12 @@ def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
                     _chain(sv, sx, sy, top, j, vmath.log(a), 1.0 / a)
             elif op == 18:
                 for j in range(n):
-                    a = sv[top, j]
-                    _chain(sv, sx, sy, top, j, vmath.sinh(a), vmath.cosh(a))
+                    v, d = vmath.sinhcosh(sv[top, j])
+                    _chain(sv, sx, sy, top, j, v, d)
             elif op == 19:
                 for j in range(n):
-                    a = sv[top, j]
-                    _chain(sv, sx, sy, top, j, vmath.cosh(a), vmath.sinh(a))
+                    d, v = vmath.sinhcosh(sv[top, j])
+                    _chain(sv, sx, sy, top, j, v, d)
             elif _within_trig_bound(sv, top, n):  # sin, cos, tan
                 if op == 10:
                     for j in range(n):

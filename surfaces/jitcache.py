@@ -13,13 +13,12 @@ import hashlib
 import pathlib
 
 
-def depends_on(dispatchers, *modules) -> str:
+def depends_on(dispatchers, *modules) -> None:
     """Add the contents of `modules`' source files to the on-disk cache key of each numba
-    dispatcher in `dispatchers` (made with cache=True); returns the digest."""
+    dispatcher in `dispatchers` (made with cache=True)."""
     digest = hashlib.sha256(b"".join(pathlib.Path(m.__file__).read_bytes() for m in modules)).hexdigest()
     for d in dispatchers:
         # numba.core.caching.IndexDataCacheFile (numba is pinned in requirements.txt): an index whose
         # stored stamp differs from this one is ignored, and overwritten by the next compilation
         index = d._cache._cache_file
         index._source_stamp = (index._source_stamp, digest)
-    return digest

@@ -1,4 +1,4 @@
-"""sqrt, exp, expm1, tanh, sinh, cosh, log, log1p, sin and cos written in arithmetic (or as one instruction), so that numba vectorizes loops that call them.
+"""sqrt, exp, expm1, tanh, sinh, cosh, log, log1p, sin and cos in arithmetic (or as one instruction): numba vectorizes loops that call them.
 
 Why: the fast engine (optimizers/fast.py) runs K trajectories in lock-step, one loop over the K
 lanes per operation. LLVM turns such a loop into SIMD code (8 lanes per AVX-512 instruction) only
@@ -7,7 +7,8 @@ llvmlite has no vector math library (no SVML). These are the textbook algorithms
 reduction and a Taylor polynomial; log and log1p through 2·atanh(f/(2+f)); sinh and cosh from
 expm1 and exp as fdlibm does; sin and cos through fdlibm's reduction by π/2 and its kernel
 polynomials), accurate to a few units in the last place (tests/test_vmath.py measures them against
-numpy over the whole range, with the special values). Each is `inline="always"`, so a loop that calls it becomes one vectorizable loop body.
+numpy over the whole range, with the special values). Each is `inline="always"`, so a loop that
+calls it becomes one vectorizable loop body.
 """
 from __future__ import annotations
 
@@ -133,24 +134,19 @@ def _half_exp(a):
 
 
 @_inline
-def sinh(x):
-    """sinh x through expm1 (fdlibm's e_sinh.c): (t + t/(t + 1))/2 with t = e^|x| − 1, accurate near 0."""
-    a = abs(x)
-    t = expm1(a)
-    y = 0.5 * (2.0 * t - t * t / (t + 1.0)) if a < 1.0 else 0.5 * (t + t / (t + 1.0))
-    y = _half_exp(a) if a >= HALF_EXP_FROM else y
-    return x if x != x else math.copysign(y, x)
-
-
-@_inline
-def cosh(x):
-    """cosh x (fdlibm's e_cosh.c): 1 + t²/(2(1 + t)) with t = e^|x| − 1 below ln 2 / 2, else (e + 1/e)/2."""
+def sinhcosh(x):
+    """(sinh x, cosh x) as fdlibm's e_sinh.c and e_cosh.c compute them, sharing t = e^|x| − 1:
+    sinh|x| = (t + t/(t + 1))/2 (accurate near 0), cosh x = 1 + t²/(2(1 + t)) below ln 2 / 2, else
+    (e + 1/e)/2; both e^|x| / 2 from |x| = 22."""
     a = abs(x)
     t = expm1(a)
     e = exp(a)
-    y = 1.0 + (t * t) / (2.0 + 2.0 * t) if a < 0.5 * LN2 else 0.5 * e + 0.5 / e
-    y = _half_exp(a) if a >= HALF_EXP_FROM else y
-    return a if a != a else y
+    sh = 0.5 * (2.0 * t - t * t / (t + 1.0)) if a < 1.0 else 0.5 * (t + t / (t + 1.0))
+    ch = 1.0 + (t * t) / (2.0 + 2.0 * t) if a < 0.5 * LN2 else 0.5 * e + 0.5 / e
+    big = _half_exp(a)
+    sh = big if a >= HALF_EXP_FROM else sh
+    ch = big if a >= HALF_EXP_FROM else ch
+    return (x if x != x else math.copysign(sh, x)), (a if a != a else ch)
 
 
 @_inline
@@ -229,9 +225,9 @@ def sincos(x):
     w = n * PIO2_3
     r = t - w
     w = n * PIO2_3T - ((t - r) - w)
-    t = r - w
-    y = (r - t) - w
-    r = t
+    reduced = r - w
+    y = (r - reduced) - w  # what rounding the reduced argument lost
+    r = reduced
     z = r * r
     v = z * r
     p = S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)))
@@ -240,8 +236,8 @@ def sincos(x):
     hz = 0.5 * z
     w = 1.0 - hz
     c = w + (((1.0 - w) - hz) + (z * q - r * y))
-    q = np.int64(n)  # the quadrant is q mod 4: odd ones swap sin and cos, and the signs follow
-    odd = (q & 1) == 1   # (arithmetic and two selects: a chain of selects on q becomes a switch,
-    sign_s = np.float64(1 - 2 * ((q >> 1) & 1))      # which LLVM does not vectorize)
-    sign_c = np.float64(1 - 2 * (((q + 1) >> 1) & 1))
+    quadrant = np.int64(n)  # mod 4: odd ones swap sin and cos, and the signs follow (arithmetic and
+    odd = (quadrant & 1) == 1  # two selects: a chain of selects on the quadrant becomes a switch,
+    sign_s = np.float64(1 - 2 * ((quadrant >> 1) & 1))  # which LLVM does not vectorize)
+    sign_c = np.float64(1 - 2 * (((quadrant + 1) >> 1) & 1))
     return sign_s * (c if odd else s), sign_c * (s if odd else c)

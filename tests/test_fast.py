@@ -139,7 +139,7 @@ def test_each_function_of_the_interpreter_against_autograd_near_and_far(fn):
     from surfaces import vmath
     from surfaces.expr import values_and_grads
 
-    s = surfaces.get(f"f:{fn}(x) + y")
+    p = surfaces.get(f"f:{fn}(x) + y").program
     rng = np.random.default_rng(5)
     lo = 1e-3 if fn in ("log", "sqrt") else -3.0
     xs = [rng.uniform(lo, 3.0, 37)]
@@ -148,7 +148,6 @@ def test_each_function_of_the_interpreter_against_autograd_near_and_far(fn):
     for x in xs:
         n = len(x)
         out = [np.empty(n) for _ in range(3)]
-        p = s.program
         values_and_grads(p.code, p.consts, x.copy(), np.zeros(n), n, *[np.empty((p.depth, n)) for _ in range(3)], *out)
         t = torch.tensor(x, requires_grad=True)
         (f := getattr(torch, fn)(t)).sum().backward()

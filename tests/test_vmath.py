@@ -25,9 +25,9 @@ def _apply(which, a, out):
         elif which == 6:
             out[i] = vmath.sincos(a[i])[1]
         elif which == 7:
-            out[i] = vmath.sinh(a[i])
+            out[i] = vmath.sinhcosh(a[i])[0]
         else:
-            out[i] = vmath.cosh(a[i])
+            out[i] = vmath.sinhcosh(a[i])[1]
 
 
 @numba.njit(error_model="numpy")
@@ -40,7 +40,8 @@ def _exp_loop(a, out):
 def _log_trig_loop(a, out):
     for i in range(a.shape[0]):
         s, c = vmath.sincos(a[i])
-        out[i] = vmath.log(a[i]) + s * c + vmath.sinh(a[i]) * vmath.cosh(a[i])
+        sh, ch = vmath.sinhcosh(a[i])
+        out[i] = vmath.log(a[i]) + s * c + sh * ch
 
 
 def ulps(got, want):

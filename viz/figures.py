@@ -448,7 +448,7 @@ def schedule_figure(lines: list[tuple[str, str, np.ndarray]], *, height: int = 1
     layout = dict(height=height, margin=dict(l=0, r=0, t=4, b=0), showlegend=False,
                   font=dict(size=max(10, st_["font"] - 2)),
                   yaxis=dict(type="log" if log else "linear", exponentformat="power",
-                             **(log_ticks(vals) if log else {})))
+                             **(log_ticks([allv]) if log else {})))
     return FigureSpec(dict(data=data, layout=layout))
 
 
