@@ -90,7 +90,7 @@ def main(argv=None) -> int:
         json.dump({"surface": t.meta["surface"], "optimizer": t.optimizer, "convention": t.convention,
                    "notes": list(t.notes), "diverged_at": t.diverged_at,
                    "path": _clean(t.path), "loss": _clean(t.loss), "lr": _clean(t.lr), "step_size": _clean(t.step_size)},
-                  sys.stdout)
+                  sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
     else:
         w = csv.writer(sys.stdout)
@@ -105,10 +105,11 @@ def main(argv=None) -> int:
 
 
 def _clean(a):
-    """numpy → JSON lists, with NaN/inf as null (JSON has no NaN)."""
+    """numpy → JSON lists, with NaN and ±inf as null (JSON has neither)."""
     a = np.asarray(a, dtype=float)
-    return np.where(np.isfinite(a), a, np.nan).tolist() if a.size == 0 else \
-        json.loads(json.dumps(a.tolist()).replace("NaN", "null").replace("Infinity", "null"))
+    out = a.astype(object)
+    out[~np.isfinite(a)] = None
+    return out.tolist()
 
 
 if __name__ == "__main__":

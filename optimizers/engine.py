@@ -60,8 +60,19 @@ def pick_device(device: str = "cpu") -> torch.device:
     return torch.device(device)
 
 
-def _length(v) -> int | None:
+def _length(name: str, v) -> int | None:
+    """K for a per-trajectory value (a flat list, tuple or array), None for a single value."""
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        return None
     if isinstance(v, (list, tuple, np.ndarray)):
+        try:
+            ndim = np.ndim(v)
+        except ValueError:  # ragged nesting
+            ndim = 2
+        if ndim != 1:
+            raise ValueError(f"Invalid {name}: expected a number or a flat sequence of numbers (one per trajectory)")
+        if len(v) == 0:
+            raise ValueError(f"Invalid {name}: an empty sequence (expected a number, or one per trajectory)")
         return len(v)
     return None
 
@@ -128,9 +139,10 @@ def run(
     flat = dict(hyper)
     if "betas" in flat and flat["betas"] is not None:
         flat["beta1"], flat["beta2"] = flat["betas"]
-    lengths = {k: _length(v) for k, v in flat.items() if _length(v) is not None and k != "betas"}
+    lengths = {k: _length(k, v) for k, v in flat.items() if k != "betas"}
     if isinstance(schedule_args, dict):
-        lengths.update({f"schedule_args[{k}]": _length(v) for k, v in schedule_args.items() if _length(v) is not None})
+        lengths.update({f"schedule_args[{k}]": _length(f"schedule_args[{k}]", v) for k, v in schedule_args.items()})
+    lengths = {k: n for k, n in lengths.items() if n is not None}
     K_values = set(lengths.values()) | ({len(start)} if start.ndim == 2 else set())
     if len(K_values) > 1:
         raise ValueError(f"Per-trajectory values disagree in length: {lengths} and start {start.shape}")
@@ -149,8 +161,13 @@ def run(
         opt = presets.build(optimizer, conv, _tensorize(hp, dev), notes)
     schedule_args = schedules.check_schedule(schedule, schedule_args or {})
     lr_np = schedules.lr_at(schedule, steps, np.asarray(base_lr, dtype=float), schedule_args)
-    if _is_nonzero(opt.lr_decay):
-        lr_np = lr_np / (1.0 + np.arange(steps).reshape((-1,) + (1,) * (lr_np.ndim - 1)) * np.asarray(opt.lr_decay, float))
+    if _is_nonzero(opt.lr_decay):  # Adagrad's η_t / (1 + (n − 1)·lr_decay), one decay per trajectory or for all
+        decay = _numpy(opt.lr_decay).reshape(-1)
+        t = np.arange(steps, dtype=float)
+        if decay.size == 1:
+            lr_np = lr_np / (1.0 + t.reshape((-1,) + (1,) * (lr_np.ndim - 1)) * decay[0])
+        else:
+            lr_np = lr_np.reshape(steps, -1) / (1.0 + t[:, None] * decay[None, :])
 
     if backend == "auto":
         backend = "numba" if dev.type == "cpu" and fast.supports(surface, opt) else "eager"
@@ -178,6 +195,10 @@ def run(
 
 
 def _integer(name, value, lo, hi) -> int:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):  # exactly, not via float
+        if not lo <= int(value) <= hi:
+            raise ValueError(f"Invalid {name}: {value!r} (expected an integer in [{lo}, {hi}])")
+        return int(value)
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -197,13 +218,20 @@ def _number(name, value, expected, ok) -> float:
     return v
 
 
+def _numpy(v) -> np.ndarray:
+    """A hyperparameter (number, sequence or tensor on any device) as a float64 array."""
+    return v.detach().cpu().numpy().astype(float) if torch.is_tensor(v) else np.asarray(v, dtype=float)
+
+
 def _is_nonzero(v) -> bool:
-    return bool(np.any(np.asarray(v, dtype=float) != 0))
+    return bool(np.any(_numpy(v) != 0))
 
 
 def _tensorize(hp: dict, dev) -> dict:
     """Per-trajectory sequences become (K, 1) tensors (broadcast over x, y); scalars stay floats."""
     def conv(v):
+        if isinstance(v, np.ndarray) and v.ndim == 0:  # a numpy scalar array is one value
+            return float(v)
         if isinstance(v, (list, tuple, np.ndarray)):
             return torch.as_tensor(np.asarray(v, dtype=float), dtype=torch.float64, device=dev).reshape(-1, 1)
         if isinstance(v, bool):
@@ -254,7 +282,10 @@ def _update(opt: Optimizer, theta, g, state, n: int, eta):
     if getattr(opt.momentum, "carries_lr", False):  # the lecture's movement: η inside the sum
         M, mom_state = opt.momentum.update(mom_state, eta * ratio, n)
         new = theta + M
-        m = -M * sigma / eta if not _is_zero(eta) else torch.full_like(M, float("nan"))
+        if torch.is_tensor(eta):  # per trajectory: m is undefined (NaN) where η_t = 0
+            m = torch.where(eta != 0, -M * sigma / torch.where(eta != 0, eta, 1.0), float("nan"))
+        else:
+            m = -M * sigma / eta if eta != 0 else torch.full_like(M, float("nan"))
     elif opt.precondition_first:                      # PyTorch RMSprop with momentum
         b, mom_state = opt.momentum.update(mom_state, ratio, n)
         new = theta - eta * b
@@ -268,10 +299,6 @@ def _update(opt: Optimizer, theta, g, state, n: int, eta):
     if opt.decoupled_weight_decay and _is_nonzero_fast(opt.weight_decay):
         new = new - eta * opt.weight_decay * theta
     return new, m, sigma, (mom_state, rms_state)
-
-
-def _is_zero(v) -> bool:
-    return bool((v == 0).all()) if torch.is_tensor(v) else v == 0
 
 
 def _is_nonzero_fast(v) -> bool:

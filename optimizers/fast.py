@@ -337,8 +337,8 @@ def _lanes(code, consts, depth, theta0, lr, noise, use_noise, max_norm, mk, rk, 
                         for j in range(L):
                             bc[j] = u[j]
                     else:
-                        for j in range(L):
-                            bc[j] = mu[j] * bc[j] + (1.0 - damp[j]) * u[j]
+                        for j in range(L):  # τ counts only where μ ≠ 0 (torch.optim.SGD: no buffer at μ = 0)
+                            bc[j] = mu[j] * bc[j] + (1.0 - (damp[j] if mu[j] != 0.0 else 0.0)) * u[j]
                     if nesterov:
                         for j in range(L):
                             mc[j] = u[j] + mu[j] * bc[j]

@@ -45,7 +45,8 @@ class Identity:
 @dataclass(frozen=True)
 class HeavyBall:
     """PyTorch SGD momentum: b_1 = g_1, b_t = μ b_{t−1} + (1 − τ) g_t; m_t = b_t, or with Nesterov
-    m_t = g_t + μ b_t. (The buffer starts at g, not 0: the first step equals plain GD.)"""
+    m_t = g_t + μ b_t. (The buffer starts at g, not 0: the first step equals plain GD.) Where μ = 0
+    there is no buffer in torch.optim.SGD and the dampening τ is ignored: m_t = g_t."""
 
     momentum: Hyper = 0.9
     dampening: Hyper = 0.0
@@ -61,7 +62,12 @@ class HeavyBall:
 
     def update(self, state, g, n):
         (b,) = state
-        b = g.clone() if n == 1 else self.momentum * b + (1.0 - self.dampening) * g
+        keep = 1.0 - self.dampening
+        if torch.is_tensor(self.momentum):  # per trajectory: τ counts only where μ ≠ 0
+            keep = torch.where(self.momentum != 0, keep, torch.ones_like(self.momentum))
+        elif self.momentum == 0:
+            keep = 1.0
+        b = g.clone() if n == 1 else self.momentum * b + keep * g
         m = g + self.momentum * b if self.nesterov else b
         return m, (b,)
 

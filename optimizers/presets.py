@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import torch
 
 from . import parts as P
 
@@ -65,10 +66,10 @@ class Optimizer:
 
 
 def _nonzero(v) -> bool:
-    try:
-        return bool(float(v) != 0.0)
-    except (TypeError, ValueError):  # a per-trajectory tensor
+    """Whether a hyperparameter (a number, a per-trajectory sequence or (K, 1) tensor) is ever ≠ 0."""
+    if torch.is_tensor(v):
         return bool((v != 0).any())
+    return any(float(x) != 0.0 for x in _values(v))
 
 
 # name -> {hyperparameter: default}, with torch.optim's names and defaults
@@ -131,9 +132,9 @@ def check_value(name: str, value, index=None):
 def resolve(name: str, convention: str = "torch", **hyper) -> tuple[str, dict, tuple[str, ...]]:
     """Check `name`, `convention` and the hyperparameters; returns (convention used, full
     hyperparameters with defaults filled in, notes)."""
-    if name not in DEFAULTS:
+    if not isinstance(name, str) or name not in DEFAULTS:
         raise ValueError(f"Unknown optimizer {name!r}; choose one of {', '.join(DEFAULTS)}")
-    if convention not in CONVENTIONS:
+    if not isinstance(convention, str) or convention not in CONVENTIONS:
         raise ValueError(f"Unknown convention {convention!r}; choose one of {', '.join(CONVENTIONS)}")
     notes = []
     if name not in DEFINED[convention]:
@@ -246,15 +247,17 @@ COMPOSE_KEYS = {"lr", "momentum", "beta1", "beta2", "alpha", "eps", "bias_correc
 def compose(momentum: str = "none", rms: str = "none", /, **hp) -> Optimizer:
     """Your own optimizer from the summary slide's parts: `momentum` in MOMENTUM_PARTS, `rms` in
     RMS_PARTS (the schedule is chosen in `run`). E.g. compose("ema", "adam", lr=0.1) is Adam."""
-    if momentum not in MOMENTUM_PARTS:
+    if not isinstance(momentum, str) or momentum not in MOMENTUM_PARTS:
         raise ValueError(f"Unknown momentum part {momentum!r}; choose one of {', '.join(MOMENTUM_PARTS)}")
-    if rms not in RMS_PARTS:
+    if not isinstance(rms, str) or rms not in RMS_PARTS:
         raise ValueError(f"Unknown RMS part {rms!r}; choose one of {', '.join(RMS_PARTS)}")
     unknown = set(hp) - COMPOSE_KEYS
     if unknown:
         raise ValueError(f"compose takes no parameter {sorted(unknown)[0]!r}; it takes: {', '.join(sorted(COMPOSE_KEYS))}")
     for key, value in hp.items():
         if key == "bias_correction":
+            if not isinstance(value, (bool, int)) or value not in (0, 1):
+                raise ValueError(f"Invalid bias_correction parameter: {value!r} (expected True or False)")
             continue
         check_value(key, value)
     hp.setdefault("lr", 1e-2)

@@ -88,7 +88,7 @@ ARG_RANGES: dict[str, dict[str, tuple[float, float, bool]]] = {
 
 def check_schedule(name: str, args: dict) -> dict:
     """Validate a schedule name and its arguments; returns the arguments with numbers coerced."""
-    if name not in SCHEDULES:
+    if not isinstance(name, str) or name not in SCHEDULES:
         raise ValueError(f"Unknown schedule {name!r}; choose one of {', '.join(SCHEDULES)}")
     if args is not None and not isinstance(args, dict):
         raise ValueError(f"Invalid schedule_args for {name!r}: {args!r} (expected a dict of argument: value)")

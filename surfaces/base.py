@@ -57,7 +57,9 @@ class Surface:
     def __call__(self, xy: torch.Tensor) -> torch.Tensor:
         """f on a tensor of shape (..., 2); returns shape (...)."""
         f = self.formula(xy[..., 0], xy[..., 1], torch)
-        return f if torch.is_tensor(f) else f + 0.0 * xy[..., 0]  # a constant formula
+        if not torch.is_tensor(f) or f.shape != xy.shape[:-1]:  # a constant (e.g. sin(1)): one per point, on x's graph
+            f = f + 0.0 * xy[..., 0]
+        return f
 
     def numpy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):

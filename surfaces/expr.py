@@ -233,7 +233,10 @@ def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
     differentiation over the postfix program. Each operation is one loop over the n lanes, so its
     decoding is paid once per call, not once per point, and LLVM turns the arithmetic into SIMD
     code (every function comes from surfaces/vmath.py for that reason; only sin, cos and tan of
-    arguments past vmath.TRIG_BOUND, ±inf or NaN call the C library).
+    arguments past vmath.TRIG_BOUND, ±inf or NaN call the C library). Where f is differentiable this
+    is torch's gradient; where a derivative is infinite or undefined (√|x| at x = 0, x**y at x < 0)
+    forward mode may make the other coordinate NaN too (∞ · 0) where torch's reverse mode keeps it
+    finite: the point's gradient is not finite either way, so the trajectory diverges at the same step.
     sv, sx, sy are scratch stacks of shape (>= the program's depth, >= n)."""
     top = -1
     for i in range(code.shape[0]):
@@ -275,21 +278,23 @@ def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
                     sx[p, j] = (sx[p, j] - v * sx[q, j]) / b
                     sy[p, j] = (sy[p, j] - v * sy[q, j]) / b
                     sv[p, j] = v
-            elif op == 8:  # a ** b, b not constant: d = a^b (b' log a + b a'/a)
-                for j in range(n):
+            elif op == 8:  # a ** b, b not constant: ∂/∂a = b a^(b−1), ∂/∂b = a^b log a, as torch's pow backward
+                for j in range(n):  # (∂/∂a = 0 where b = 0; ∂/∂b = 0 where a = 0 and b ≥ 0; log a < 0 is NaN)
                     a, b = sv[p, j], sv[q, j]
                     v = a**b
-                    la = math.log(a) if a > 0 else 0.0
-                    sx[p, j] = v * (sx[q, j] * la + b * sx[p, j] / a) if a != 0 else 0.0
-                    sy[p, j] = v * (sy[q, j] * la + b * sy[p, j] / a) if a != 0 else 0.0
+                    da = b * a ** (b - 1.0) if b != 0.0 else 0.0
+                    db = v * math.log(a) if a > 0.0 else (0.0 if a == 0.0 and b >= 0.0 else math.nan)
+                    sx[p, j] = da * sx[p, j] + db * sx[q, j]
+                    sy[p, j] = da * sy[p, j] + db * sy[q, j]
                     sv[p, j] = v
-            else:          # min, max: the gradient of the chosen side
+            else:          # min, max: the gradient of the chosen side; at a tie half of each, as torch
                 for j in range(n):
                     a, b = sv[p, j], sv[q, j]
                     pick_b = (b < a) if op == 20 else (b > a)
+                    tie = a == b
                     sv[p, j] = b if pick_b else a
-                    sx[p, j] = sx[q, j] if pick_b else sx[p, j]
-                    sy[p, j] = sy[q, j] if pick_b else sy[p, j]
+                    sx[p, j] = 0.5 * (sx[p, j] + sx[q, j]) if tie else (sx[q, j] if pick_b else sx[p, j])
+                    sy[p, j] = 0.5 * (sy[p, j] + sy[q, j]) if tie else (sy[q, j] if pick_b else sy[p, j])
         else:          # one argument: v = f(a), d = f'(a), then the chain rule (one loop per case)
             c = consts[i]
             if op == 24:    # a · c

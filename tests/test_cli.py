@@ -41,6 +41,23 @@ def test_csv_and_divergence(capsys):
     assert rows[-1]["x"] == rows[0]["x"]  # frozen at the last finite point
 
 
+def test_json_writes_nan_and_both_infinities_as_null(capsys):
+    """log(x² + y²) at the origin is −inf: the output is still JSON (which has no inf), with null."""
+    code, out = cli("--surface", "f:log(x**2+y**2)", "--start", "0", "0", "--steps", "2", "--backend", "eager",
+                    capsys=capsys)
+    assert code == 0
+    data = json.loads(out.out)
+    assert data["loss"][0] is None and data["diverged_at"] == 1 and data["path"][0] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("backend", ["eager", "numba"])
+def test_a_constant_formula_runs_on_both_backends(backend, capsys):
+    code, out = cli("--surface", "f:sin(1)", "--steps", "3", "--backend", backend, capsys=capsys)
+    assert code == 0
+    data = json.loads(out.out)
+    assert data["loss"] == [pytest.approx(0.8414709848078965)] * 4 and data["diverged_at"] is None
+
+
 def test_lecture_convention_and_formula_surface(capsys):
     code, out = cli("--surface", "f:x**2+3*y**2", "--optimizer", "adagrad", "--convention", "lecture",
                     "--lr", "0.1", "--steps", "20", "--start", "1", "1", capsys=capsys)

@@ -50,6 +50,9 @@ BATCH_CASES = [
     ("bowl", "gd", None, {"lr": [1e-3, 3e-3]}, dict(schedule="warmup",
                                                      schedule_args={"warmup_steps": 20, "total_steps": 150})),
     ("saddle", "adamw", None, {"weight_decay": [0.0, 0.1, 0.5]}, dict(lr=0.03)),
+    ("crescent", "adagrad", None, {"lr_decay": [0.0, 0.5, 0.05]}, dict(lr=0.3)),
+    ("crescent", "adagrad", None, {"lr_decay": [0.0, 0.5], "lr": [0.3, 0.1]}, {}),
+    ("crescent", "momentum", None, {"momentum": [0.0, 0.9]}, dict(lr=3e-3, dampening=0.5)),
 ]
 
 
@@ -229,6 +232,14 @@ def test_unknown_surface_is_a_value_error():
     (dict(seed="x", noise=0.1), "seed"),
     (dict(seed=1.5, noise=0.1), "seed"),  # not silently truncated
     (dict(schedule="step", schedule_args=[100]), "schedule_args"),
+    (dict(lr=[]), "lr"),                          # K = 0 is no batch
+    (dict(lr=np.array([[0.1, 0.2]])), "lr"),      # not a flat sequence
+    (dict(lr=[[0.1], [0.2, 0.3]]), "lr"),
+    (dict(schedule="step", schedule_args={"gamma": np.array([[0.5, 0.6]])}), "gamma"),
+    (dict(seed=2**63, noise=0.1), "seed"),
+    (dict(schedule=["step"]), "schedule"),        # unhashable names: a ValueError, not a TypeError
+    (dict(schedule={}), "schedule"),
+    (dict(convention=["torch"]), "convention"),
 ])
 def test_malformed_arguments_get_a_value_error_naming_them(kwargs, word):
     """Bad input gets a clear message and never a crash: these come from a CLI or a URL."""
@@ -477,3 +488,45 @@ def test_per_trajectory_schedule_arguments():
     with pytest.raises(ValueError, match="disagree"):
         optimizers.run("bowl", "adam", steps=10, lr=[0.1, 0.2, 0.3], schedule="warmup",
                        schedule_args={"warmup_steps": [5, 6]})
+
+
+def test_an_unhashable_optimizer_name_is_a_value_error():
+    with pytest.raises(ValueError, match="optimizer"):
+        optimizers.run("bowl", ["adam"], steps=5)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("nesterov", dict(lr=0.01, dampening=[0.0])),
+    ("momentum", dict(convention="lecture", weight_decay=[0.0, 0.0])),
+    ("rmsprop", dict(convention="lecture", momentum=[0.0, 0.0])),
+    ("adagrad", dict(initial_accumulator_value=(0.0, 0.1))),
+])
+def test_per_trajectory_values_of_the_checked_options_are_accepted(name, kw):
+    """Options that are checked for being nonzero take lists and tuples as every other one does."""
+    t = optimizers.run("bowl", name, steps=5, **kw)
+    assert t.path.shape[1] == len(next(v for v in kw.values() if isinstance(v, (list, tuple))))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_numpy_scalars_are_single_values(backend):
+    t = optimizers.run("bowl", "adam", steps=20, lr=np.array(0.1), betas=(np.float64(0.9), np.array(0.999)),
+                       backend=backend)
+    one = optimizers.run("bowl", "adam", steps=20, lr=0.1, backend=backend)
+    assert t.path.shape == (21, 2) and t.diverged_at is None
+    np.testing.assert_array_equal(t.path, one.path)
+
+
+def test_large_seeds_are_taken_exactly():
+    a = optimizers.run("bowl", "gd", steps=5, noise=1.0, seed=2**53)
+    b = optimizers.run("bowl", "gd", steps=5, noise=1.0, seed=2**53 + 1)  # the same float, not the same seed
+    assert np.abs(a.path - b.path).max() > 0
+    optimizers.run("bowl", "gd", steps=5, noise=1.0, seed=2**63 - 1)      # the top of the stated range
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_lecture_momentum_records_nan_m_where_its_own_lr_is_zero(backend):
+    """m_t = −M·σ/η is undefined where η_t = 0: NaN for that trajectory, whatever the others' η."""
+    kw = dict(steps=4, lr=[0.01, 0.01], convention="lecture", schedule="step",
+              schedule_args={"step_size": [2, 10], "gamma": 0.0}, backend=backend)
+    t = optimizers.run("bowl", "momentum", **kw)
+    assert np.isnan(t.m[2:, 0]).all() and np.isfinite(t.m[:, 1]).all() and np.isfinite(t.m[:2, 0]).all()

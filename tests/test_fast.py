@@ -236,3 +236,39 @@ def test_every_trajectory_diverging_stops_early_and_fills_the_rest():
     assert a.diverged_at == b.diverged_at == [1, 1]
     assert_same(a, b)
     assert np.all(b.path[1:] == b.path[:1])
+
+
+@pytest.mark.parametrize("text,points", [
+    # ties of min and max: torch gives each side half the gradient
+    ("max(x**2, y**2)", [(-2.5, 2.5), (1.0, -1.0), (1.0, 2.0)]),
+    ("min(x**2, y**2)", [(-2.5, 2.5), (3.0, 0.5)]),
+    ("max(x, 1) + min(y, x)", [(1.0, 0.0), (2.0, 2.0), (0.5, 0.5)]),
+    # a power with both sides variable: ∂/∂a = b a^(b−1) (0 where b = 0), ∂/∂b = a^b log a (0 where
+    # a = 0 and b ≥ 0)
+    ("x**y", [(0.0, 1.0), (0.0, 2.0), (0.5, 0.5), (2.0, -1.0), (3.0, 0.0), (0.0, 0.0)]),
+    ("2**x + (x*x + 1)**(y - 1)", [(0.0, 1.0), (1.5, -0.5), (-1.0, 2.0)]),
+])
+def test_interpreter_gradient_at_ties_and_powers_is_torchs(text, points):
+    """Where autograd's gradient is finite, the interpreter's is the same number (exactly the
+    convention torch uses at a tie of min/max and at the corners of a**b)."""
+    from surfaces.expr import values_and_grads
+
+    s = surfaces.get(f"f:{text}")
+    pts = np.array(points, dtype=float)
+    n, p = len(pts), s.program
+    out = [np.empty(n) for _ in range(3)]
+    values_and_grads(p.code, p.consts, pts[:, 0].copy(), pts[:, 1].copy(), n, *[np.empty((p.depth, n)) for _ in range(3)], *out)
+    t = torch.tensor(pts, requires_grad=True)
+    s(t).sum().backward()
+    want = t.grad.numpy()
+    assert np.isfinite(want).all()
+    np.testing.assert_allclose(out[0], s(torch.tensor(pts)).numpy(), rtol=1e-15)
+    np.testing.assert_allclose(np.stack(out[1:], -1), want, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("text,start", [("x**y", (-2.0, 2.0)), ("sqrt(abs(x)) + y**2", (0.0, 1.0)),
+                                        ("abs(x)**y + 1", (0.0, 0.5)), ("(-2)**x + y**2", (0.0, 1.0))])
+def test_where_the_gradient_is_not_finite_both_backends_diverge_at_the_same_step(text, start):
+    e, n = (optimizers.run(f"f:{text}", "gd", steps=3, start=start, lr=0.01, backend=b) for b in ("eager", "numba"))
+    assert e.diverged_at == n.diverged_at == 1
+    np.testing.assert_array_equal(e.path, n.path)
