@@ -10,6 +10,7 @@ import optimizers
 from optimizers import hardware, minibatch, noise
 from surfaces import data as sdata
 from viz import batch as vb
+from ui import compat, limits
 from ui.entry import ensure_entry
 
 ensure_entry()  # a deep link on a fresh server still runs under app.py
@@ -17,6 +18,21 @@ ensure_entry()  # a deep link on a fresh server still runs under app.py
 N = sdata.N_DEFAULT
 LR_DEFAULTS = {"gd": 0.02, "momentum": 0.01, "nesterov": 0.01, "adagrad": 1.0, "rmsprop": 0.1, "adam": 0.3,
                "adamw": 0.3, "nadam": 0.3, "radam": 0.3}
+LABELS = {"batch_size": "Batch size B", "epochs": "Epochs", "seed": "Seed"}  # widget keys, for notes
+
+
+def note_label(key: str) -> str:
+    return "Learning rate η" if key.startswith("lr_") else LABELS.get(key, key)
+
+
+def final_loss(r: dict) -> str:
+    return "diverged" if r["diverged_at"] is not None else f"{r['loss'][-1]:.4g}"
+
+
+def diverged_note(r: dict, title: str) -> None:
+    if r["diverged_at"] is not None:
+        st.warning(f"**{title}** diverged at step {r['diverged_at']}: the update left the map by far or became "
+                   "non-finite, and the path stops there.", icon="⚠️")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -65,6 +81,7 @@ lr = float(c6.number_input("Learning rate η", 1e-6, 10.0, LR_DEFAULTS[optimizer
 convention = c7.selectbox("Formulas", list(optimizers.CONVENTIONS), key="convention")
 normalize = c8.toggle("Standardise x", False, key="normalize",
                       help="Replace x by (x − mean)/std: the long, tilted bowl becomes round")
+limits.show_notes(compat.take_notes(note_label))
 
 surface = sdata.regression(N, 0, normalize)
 try:
@@ -84,8 +101,8 @@ for col, r, B, title in ((left, full, N, f"Full batch (B = {N})"), (right, mini,
         m1, m2, m3 = st.columns(3)
         m1.metric("Updates per epoch", r["upe"])
         m2.metric("Updates in all", len(r["path"]) - 1)
-        final = r["loss"][-1]
-        m3.metric("Final training loss", "diverged" if r["diverged_at"] is not None else f"{final:.4g}")
+        m3.metric("Final training loss", final_loss(r))
+        diverged_note(r, title)
 st.caption("Open circles mark where each epoch started. With B = 1 the path is noisy — every update "
            "follows a different example's loss — but it makes 20 updates in the time the full batch makes one.")
 st.plotly_chart(vb.loss_curves([(f"full batch (B = {N})", np.arange(len(full["loss"])) / full["upe"], full["loss"]),
@@ -115,7 +132,8 @@ else:
     for col, s, r, title in ((a, raw, before, "raw x"), (b, std, after, "standardised x")):
         with col:
             st.plotly_chart(vb.loss_map(s, [(title, r["path"])], title=title, height=340), key=f"norm_{title}")
-            st.metric(f"Final loss, {title}", "diverged" if r["diverged_at"] is not None else f"{r['loss'][-1]:.4g}")
+            st.metric(f"Final loss, {title}", final_loss(r))
+            diverged_note(r, title)
 
 # ------------------------------------------------------------------ time vs batch size
 st.subheader("Time per update and per epoch, measured on this server")

@@ -11,7 +11,7 @@ ensure_entry()  # a deep link on a fresh server: rerun through app.py (see ui/en
 
 import optimizers  # noqa: E402
 import surfaces  # noqa: E402
-from ui import controls, limits, runs, share  # noqa: E402
+from ui import compat, controls, limits, runs, share  # noqa: E402
 from viz import figures as F  # noqa: E402
 
 ss = st.session_state
@@ -19,7 +19,7 @@ presentation = bool(ss.get("presentation", False))
 
 url_notes = controls.sync_from_url()
 plot_box = controls.sidebar()
-notes = list(url_notes) + ss.pop("pg_widget_notes", [])
+notes = list(url_notes) + compat.take_notes(controls.widget_label) + ss.pop("pg_widget_notes", [])
 setup = controls.read_setup(notes)
 controls.write_url(setup, presentation)
 
@@ -74,6 +74,8 @@ with plot_box:
     st.plotly_chart(fig, key="pg_sched_plot", config={"displayModeBar": False})
 
 # ------------------------------------------------------------------------------ the map
+if ss.get("pg_view") is None:  # the view deselected: the 2-D map, as read_setup reads it
+    ss["pg_view"] = "2d"
 st.segmented_control("view", list(controls.VIEW_LABELS), key="pg_view", format_func=controls.VIEW_LABELS.get,
                      label_visibility="collapsed")
 view = ss.get("pg_view") or "2d"

@@ -10,8 +10,8 @@ from streamlit.errors import StreamlitAPIException
 import optimizers
 import surfaces
 from optimizers import sweep as sw
+from ui import compat, share
 from ui import limits as L
-from ui import share
 from viz import sweep as vs
 from ui.entry import ensure_entry
 
@@ -20,6 +20,16 @@ ensure_entry()  # a deep link on a fresh server still runs under app.py
 PLAYGROUND_PAGE = "pages/playground.py"
 OPTIMIZERS = [o for o in optimizers.names() if sw.second_params(o)]
 WORK_PER_CHUNK = 600_000      # cells × steps per batched run before the grid is split for the progress bar
+LABELS = {"sw_lr_lo": "Lowest η", "sw_lr_hi": "Highest η", "sw_n_lr": "η values", "sw_steps": "Steps per run",
+          "sw_w_lo": "Shortest warm-up", "sw_w_hi": "Longest warm-up", "sw_n_values": "values",
+          "sw_tol": "Tolerance"}  # widget keys, for notes
+
+
+def note_label(key: str) -> str:
+    for prefix, word in (("sw_lo_", "Lowest"), ("sw_hi_", "Highest")):
+        if key.startswith(prefix):
+            return f"{word} {sw.SECOND.get(key[len(prefix):], (key,))[0]}"
+    return LABELS.get(key, key)
 
 
 def playground_lrs(lo: float, hi: float, n: int) -> tuple[float, ...]:
@@ -67,24 +77,35 @@ param = c3.selectbox("Second hyperparameter", params, format_func=lambda k: sw.S
 convention = c4.selectbox("Formulas", list(optimizers.CONVENTIONS), key="sw_convention")
 
 c1, c2, c3, c4 = st.columns(4)
-lr_lo = c1.number_input("Lowest η", 1e-6, 100.0, 1e-3, format="%.3g", key="sw_lr_lo")
-lr_hi = c2.number_input("Highest η", 1e-6, 1000.0, 1.0, format="%.3g", key="sw_lr_hi")
+lr_help = f"From {L.LR[0]:g} to {L.LR[1]:g}: the values of the Playground's η slider, where a cell opens"
+lr_lo = c1.number_input("Lowest η", L.LR[0], L.LR[1], 1e-3, format="%.3g", key="sw_lr_lo", help=lr_help)
+lr_hi = c2.number_input("Highest η", L.LR[0], L.LR[1], 1.0, format="%.3g", key="sw_lr_hi", help=lr_help)
 n_lr = c3.slider("η values", 2, sw.MAX_SIDE, 30, key="sw_n_lr")
 steps = int(c4.number_input("Steps per run", 1, sw.MAX_STEPS, 300, step=50, key="sw_steps"))
 
+notes = compat.take_notes(note_label)
 lo_default, hi_default = sw.SECOND[param][1]
 c1, c2, c3, c4 = st.columns(4)
 if param == "warmup_steps":
-    v_lo = int(c1.number_input("Shortest warm-up", 1, sw.MAX_STEPS, 1, key="sw_w_lo"))
-    v_hi = int(c2.number_input("Longest warm-up", 1, sw.MAX_STEPS, min(hi_default, steps), key="sw_w_hi"))
-else:
-    v_lo = c1.number_input(f"Lowest {sw.SECOND[param][0]}", 0.0, 0.9999, float(lo_default), format="%.4g", key=f"sw_lo_{param}")
-    v_hi = c2.number_input(f"Highest {sw.SECOND[param][0]}", 0.0, 0.9999, float(hi_default), format="%.4g", key=f"sw_hi_{param}")
+    ss = st.session_state
+    ss.setdefault("sw_w_lo", 1)
+    ss.setdefault("sw_w_hi", min(hi_default, steps))
+    for k in ("sw_w_lo", "sw_w_hi"):  # a warm-up longer than the run: clamped (Streamlit would reset it to 1)
+        if ss[k] > steps:
+            notes.append(f"{note_label(k)}: {ss[k]} is more than the {steps} steps per run; clamped to {steps}.")
+            ss[k] = steps
+    v_lo = int(c1.number_input("Shortest warm-up", 1, steps, key="sw_w_lo"))
+    v_hi = int(c2.number_input("Longest warm-up", 1, steps, key="sw_w_hi"))
+else:  # the Playground's range for this hyperparameter, so that a clicked cell opens as drawn
+    lo, hi = L.HYPER[param]
+    v_lo = c1.number_input(f"Lowest {sw.SECOND[param][0]}", lo, hi, float(lo_default), format="%.4g", key=f"sw_lo_{param}")
+    v_hi = c2.number_input(f"Highest {sw.SECOND[param][0]}", lo, hi, float(hi_default), format="%.4g", key=f"sw_hi_{param}")
 n_values = c3.slider(f"{sw.SECOND[param][0]} values", 2, sw.MAX_SIDE, 30, key="sw_n_values")
 metric = c4.selectbox("Colour shows", sw.METRICS, key="sw_metric")
 tol = 1e-3
 if metric == "steps to tolerance":
     tol = float(st.number_input("Tolerance on loss − f*", 1e-12, 1e6, 1e-3, format="%.3g", key="sw_tol"))
+L.show_notes(notes)
 
 try:
     lrs = playground_lrs(float(lr_lo), float(lr_hi), n_lr)

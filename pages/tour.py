@@ -23,7 +23,7 @@ import tour  # noqa: E402
 from tour import figures as TF  # noqa: E402
 from tour import links  # noqa: E402
 from tour import scenes as S  # noqa: E402
-from ui import runs, share  # noqa: E402
+from ui import compat, limits, runs, share  # noqa: E402
 from viz import figures as F  # noqa: E402
 from ui.entry import ensure_entry  # noqa: E402
 
@@ -40,16 +40,22 @@ LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 # ------------------------------------------------------------------------------ which scene
-def _scene_from_url() -> int:
+def _scene_from_url(notes: list) -> int:
+    raw = st.query_params.get("scene", "1")
     try:
-        n = int(st.query_params.get("scene", 1))
+        n = int(raw)
     except (TypeError, ValueError):
-        return 1
-    return n if n in NUMBERS else 1
+        n = None
+    if n in NUMBERS:
+        return n
+    notes.append(f"scene: {limits._short(raw)} is not a scene number ({NUMBERS[0]} to {NUMBERS[-1]}); "
+                 f"opening scene {NUMBERS[0]}.")
+    return NUMBERS[0]
 
 
+notes = compat.take_notes(lambda key: {"tour_p_lr": "η"}.get(key, key))
 if "tour_scene" not in ss:
-    ss["tour_scene"] = _scene_from_url()
+    ss["tour_scene"] = _scene_from_url(notes)
 
 
 def _step(delta: int):
@@ -75,6 +81,7 @@ def scene_for(number: int, parts: tuple) -> S.Scene:
 st.header("Lecture tour")
 st.caption("Every figure of the lectures, live: each scene runs the optimizers the slide talks about and "
            "shows the measured numbers behind its claim.")
+limits.show_notes(notes)
 
 nav_l, nav_m, nav_r = st.columns([1, 6, 1], vertical_alignment="bottom")
 nav_l.button("◀ Previous", on_click=_step, args=(-1,), disabled=ss["tour_scene"] == NUMBERS[0], key="tour_prev",

@@ -50,3 +50,12 @@ def test_timing_runs_on_demand(at):
     assert not at.exception
     frames = [d.value for d in at.dataframe]
     assert any("time per update (ms)" in df.columns for df in frames)
+
+
+def test_divergence_names_its_step_in_both_sections():
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.number_input(key="lr_gd").set_value(10.0).run()
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("Full batch" in w and "diverged at step" in w for w in warnings), warnings
+    assert any("raw x" in w and "diverged at step" in w for w in warnings), warnings   # the normalisation section

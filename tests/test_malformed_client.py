@@ -79,3 +79,56 @@ def test_wrong_typed_widget_values_over_the_websocket_show_no_exception():
         log = stack.replicas[0].log.read_text(errors="replace")
     assert not problems, problems
     assert "Traceback" not in log, log[-3000:]
+
+
+async def _rerun_numbers(ws, values: dict, timeout: float = 120) -> ws_client.Run:
+    """As ws_client.rerun, but each value goes out as a number_input's double_value."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    m = BackMsg()
+    m.rerun_script.query_string = ""
+    for wid, v in values.items():
+        w = m.rerun_script.widget_states.widgets.add()
+        w.id, w.double_value = wid, v
+    await ws.send(m.SerializeToString())
+    run = ws_client.Run()
+    while True:
+        msg = ForwardMsg()
+        msg.ParseFromString(await asyncio.wait_for(ws.recv(), timeout))
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            run.elements.append(msg.delta.new_element)
+        elif msg.WhichOneof("type") == "script_finished":
+            return run
+
+
+async def _numbers_session(hostport: str) -> tuple[list[str], list[str]]:
+    problems, infos = [], []
+
+    async def rerun(ws, values):
+        run = await _rerun_numbers(ws, values)
+        problems.extend(f"{e.exception.type}: {e.exception.message[:200]}" for e in run.of_type("exception"))
+        infos.extend(e.alert.body for e in run.of_type("alert"))
+        return {e.number_input.label: e.number_input for e in run.of_type("number_input")}
+
+    async with ws_client.connect(hostport) as ws:
+        boxes = await rerun(ws, {})
+        steps = boxes["steps"].id
+        for bad in (float("nan"), float("inf"), 1e9):
+            await rerun(ws, {steps: bad})
+        await rerun(ws, {})                                   # the session still works
+    return problems, infos
+
+
+def test_non_finite_and_out_of_range_numbers_over_the_websocket():
+    """An integer box sent NaN or inf (Streamlit 1.67 runs int(nan) on it) or a value past its
+    bounds: no exception, a note on the page (ui/compat.py)."""
+    with ProxyStack(replicas=1, nginx=False) as stack:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            problems, infos = pool.submit(asyncio.run, _numbers_session(stack.replicas[0].addr)).result(timeout=300)
+        log = stack.replicas[0].log.read_text(errors="replace")
+    assert not problems, problems
+    text = "\n".join(infos)
+    assert "steps: nan is not a finite number; kept 300" in text and "steps: inf is not a finite number" in text
+    assert "steps: 1e+09 is outside [1, 100000]; clamped to 100000" in text
+    assert "Traceback" not in log, log[-3000:]

@@ -150,6 +150,17 @@ def test_click_selection_gives_the_start():
     assert controls.start_from_selection({"selection": {"points": [{"x": "nan", "y": 1}]}}) is None
 
 
+def test_a_typed_formula_survives_a_trip_to_another_surface():
+    at = ok(app())
+    at.selectbox(key="pg_surface").set_value(controls.CUSTOM).run()
+    at.text_input(key="pg_formula").set_value("(x-1)**2 + 4*y**2").run()
+    at.selectbox(key="pg_surface").set_value("saddle").run()
+    at.selectbox(key="pg_surface").set_value(controls.CUSTOM).run()
+    ok(at)
+    assert at.text_input(key="pg_formula").value == "(x-1)**2 + 4*y**2"
+    assert at.query_params["surface"] == "f:(x-1)**2 + 4*y**2"
+
+
 def test_custom_formula_good_bad_and_undefined():
     at = ok(app())
     at.selectbox(key="pg_surface").set_value(controls.CUSTOM).run()
@@ -352,6 +363,16 @@ def test_views_and_presentation_mode():
     big = figures(at2)["map"]["layout"]["font"]["size"]
     assert big > small and at2.query_params["present"] == "1"
     assert traces(figures(at2)["map"], "path")[0]["line"]["width"] > traces(figures(at)["map"], "path")[0]["line"]["width"]
+
+
+def test_deselecting_the_view_keeps_the_2d_map():
+    at = ok(app())
+    at.segmented_control(key="pg_view").set_value("3d").run()
+    at.segmented_control(key="pg_view").set_value(None).run()
+    ok(at)
+    assert "view" not in at.query_params and "view=" not in at.code[-1].value
+    assert "map" in figures(at) and "3d" not in figures(at)
+    assert at.segmented_control(key="pg_view").value == "2d"
 
 
 # ------------------------------------------------------------------------------ divergence and presets

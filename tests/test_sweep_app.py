@@ -47,3 +47,38 @@ def test_a_long_sweep_runs_in_chunks_with_a_progress_bar(at):
     at.slider(key="sw_n_values").set_value(20).run()                # 800 cells × 1000 steps: split
     assert not at.exception and not at.error
     assert any("batches)" in c.value for c in at.caption)
+
+
+def test_eta_bounds_are_the_playgrounds_slider(at):
+    """A cell opens the Playground with its η: the boxes offer exactly the slider's range."""
+    from ui import limits
+
+    for key in ("sw_lr_lo", "sw_lr_hi"):
+        box = at.number_input(key=key)
+        assert (box.min, box.max) == limits.LR
+    at.number_input(key="sw_lr_hi").set_value(1000.0).run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="sw_lr_hi").value == 10.0 and "clamped to 10" in at.info[0].value
+
+
+@pytest.mark.parametrize("optimizer, param", [("adam", "beta1"), ("momentum", "momentum"), ("rmsprop", "alpha")])
+def test_second_hyperparameter_bounds_are_the_playgrounds(at, optimizer, param):
+    from ui import limits
+
+    at.selectbox(key="sw_optimizer").set_value(optimizer).run()
+    at.selectbox(key=f"sw_param_{optimizer}").set_value(param).run()
+    for key in (f"sw_lo_{param}", f"sw_hi_{param}"):
+        box = at.number_input(key=key)
+        assert (box.min, box.max) == limits.HYPER[param]
+
+
+def test_a_warmup_longer_than_the_run_is_clamped_with_a_note(at):
+    at.slider(key="sw_n_lr").set_value(3).run()
+    at.slider(key="sw_n_values").set_value(3).run()
+    at.selectbox(key="sw_param_adam").set_value("warmup_steps").run()
+    assert at.number_input(key="sw_w_hi").value == 200
+    at.number_input(key="sw_steps").set_value(50).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.number_input(key="sw_w_hi").value == 50 and at.number_input(key="sw_w_hi").max == 50
+    assert "Longest warm-up: 200 is more than the 50 steps per run; clamped to 50" in at.info[0].value
+    assert len(at.get("plotly_chart")) == 1

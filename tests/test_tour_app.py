@@ -62,6 +62,7 @@ def test_a_bad_scene_in_the_url_opens_scene_one():
         at.query_params["scene"] = bad
         at.run()
         assert not at.exception and at.subheader[0].value.startswith("1.")
+        assert any(f"scene: '{bad}' is not a scene number" in i.value for i in at.info)
 
 
 @pytest.mark.parametrize("n,convention", [(3, "book"), (4, "book"), (4, "torch"), (5, "book"), (7, "torch"),

@@ -20,6 +20,7 @@ from .runs import torch_only
 from .share import COMPOSE, COMPOSE_USES, LABELS, PARAMS, OptSpec, Setup
 
 CUSTOM = "custom"   # the surface picker's "Custom formula" entry
+FORMULA = "x**2 + 3*y**2"  # the formula box's starter
 DOTS = (":blue[●]", ":orange[●]", ":green[●]", ":red[●]", ":violet[●]", ":gray[●]", "●", ":yellow[●]")  # viz PALETTE
 CONV_LABELS = {"lecture": "lecture", "book": "book", "torch": "PyTorch"}
 VIEW_LABELS = {"2d": "2-D map", "3d": "3-D surface", "both": "both"}
@@ -27,6 +28,8 @@ PARAM_LABELS = {"lr": "η (learning rate)", "momentum": "momentum μ / λ", "alp
                 "beta2": "β₂", "eps": "ε", "bias_correction": "bias correction", "nesterov": "Nesterov",
                 "centered": "centered", "amsgrad": "AMSGrad", "weight_decay": "weight decay λ",
                 "momentum_decay": "momentum decay ψ"}
+NOTE_NAMES = {"pg_x0": "start x", "pg_y0": "start y", "pg_steps": "steps", "pg_noise": "noise", "pg_seed": "seed",
+              "pg_clip": "clip", "pg_formula": "formula"}  # as read_setup names them in its notes
 FLOAT_STEP = {"momentum": 0.01, "alpha": 0.001, "beta1": 0.01, "beta2": 0.0001, "weight_decay": 0.001,
               "momentum_decay": 0.001}
 
@@ -59,10 +62,10 @@ def seed_state(setup: Setup, notes: list | None = None):
     """Write `setup` into the widgets' session state (call before the widgets exist)."""
     ss = st.session_state
     if setup.surface.startswith("f:"):
-        ss["pg_surface"], ss["pg_formula"] = CUSTOM, setup.surface[2:]
+        ss["pg_surface"], ss["pg_formula"], ss["pg_formula_kept"] = CUSTOM, setup.surface[2:], setup.surface[2:]
     else:
         ss["pg_surface"] = setup.surface
-        ss.setdefault("pg_formula", "x**2 + 3*y**2")
+        ss.setdefault("pg_formula", ss.get("pg_formula_kept", FORMULA))
     start = setup.start
     if start is None:
         try:
@@ -120,6 +123,19 @@ def read_opt(sid: int) -> OptSpec:
     return OptSpec(name, tuple(sorted(p.items())))
 
 
+def widget_label(key: str) -> str:
+    """The name a note gives the widget `key` (ui.compat.take_notes): as read_setup names it."""
+    ss = st.session_state
+    if key.startswith("pg_o"):
+        sid, _, param = key[len("pg_o"):].partition("_")
+        name = ss.get(f"pg_o{sid}_name", "gd")
+        return f"{LABELS.get(name, name)} {param}"
+    for sched in optimizers.SCHEDULES:
+        if key.startswith(f"pg_sched_{sched}_"):
+            return key[len(f"pg_sched_{sched}_"):]
+    return NOTE_NAMES.get(key, key)
+
+
 def read_setup(notes: list) -> Setup:
     """The Setup the widgets show, every value passed through ui.limits."""
     ss = st.session_state
@@ -144,7 +160,7 @@ def read_setup(notes: list) -> Setup:
         steps=L.clamp_int("steps", ss.get("pg_steps", 300), L.STEPS, notes, 300), opts=tuple(opts),
         convention=ss.get("pg_conv", "torch"), schedule=sched, schedule_args=tuple(sorted(args.items())),
         noise=noise, seed=L.clamp_int("seed", ss.get("pg_seed", 0), L.SEED, notes, 0), clip=clip,
-        device=ss.get("pg_device", "auto"), view=ss.get("pg_view", "2d"))
+        device=ss.get("pg_device", "auto"), view=ss.get("pg_view") or "2d")  # None: the view deselected
 
 
 # --------------------------------------------------------------------------- URL sync
@@ -186,8 +202,17 @@ def apply_preset(name: str):
     st.session_state["pg_flash"] = f"Preset: {name}"
 
 
+def _restore_formula():
+    """Back to the formula box after another surface: Streamlit dropped (or kept a stale) value of the
+    hidden box, so put back the last formula it showed."""
+    ss = st.session_state
+    if ss.get("pg_surface") == CUSTOM and not ss.get("pg_formula_shown"):
+        ss["pg_formula"] = ss.get("pg_formula_kept", FORMULA)
+
+
 def _on_surface():
     ss = st.session_state
+    _restore_formula()
     try:
         s = surfaces.get(surface_string())
         ss["pg_x0"], ss["pg_y0"] = map(float, s.start)
@@ -359,10 +384,13 @@ def sidebar():
         st.subheader("Surface")
         st.selectbox("surface", surfaces.names() + [CUSTOM], key="pg_surface", on_change=_on_surface,
                      format_func=lambda n: "Custom formula" if n == CUSTOM else n.replace("_", " "))
+        _restore_formula()
+        ss["pg_formula_shown"] = ss["pg_surface"] == CUSTOM
         if ss["pg_surface"] == CUSTOM:
             st.text_input("f(x, y) =", key="pg_formula", max_chars=L.MAX_FORMULA_CHARS, on_change=_on_surface,
                           help="numbers, x, y, pi, e, + - * / **, sin cos tan exp log sqrt abs tanh sinh cosh, "
                                "min(a, b), max(a, b)")
+            ss["pg_formula_kept"] = ss["pg_formula"]
         c1, c2 = st.columns(2)
         c1.number_input("start x", key="pg_x0", step=0.1, format="%.3f", on_change=_on_start)
         c2.number_input("start y", key="pg_y0", step=0.1, format="%.3f", on_change=_on_start)
