@@ -3,6 +3,7 @@
 A thin page: widgets (ui.controls) -> a plain `Setup` -> cached engine runs (ui.runs) -> figures
 (viz.figures). No maths here.
 """
+import numpy as np
 import streamlit as st
 
 from ui.entry import ensure_entry
@@ -46,6 +47,9 @@ if surface.latex:
 
 # ------------------------------------------------------------------------------ runs
 start = setup.start or surface.start
+if not np.isfinite(surface.numpy(*start)):  # e.g. log(x) at x < 0: every run would stop at its first step
+    st.warning(f"f is not defined at the start ({start[0]:g}, {start[1]:g}), so no optimizer can take a step "
+               "from there. Click the map where it is coloured, or type another start.", icon="⚠️")
 key = share.query_string(setup.with_(view="2d"))  # determines every run and figure below
 results, tracks, series = [], [], []
 with st.spinner("Running the optimizers…"):

@@ -537,3 +537,12 @@ def test_export_of_a_diverged_run_is_valid_json():
     r = runs.run_spec(s, s.opts[0], (-8.0, 2.0))
     doc = json.loads(runs.trajectories_json([("GD", r)]))
     assert doc["trajectories"][0]["diverged_at"] == 1 and doc["trajectories"][0]["loss"][-1] is None
+
+
+def test_a_start_where_f_is_not_defined_says_so():
+    at = app({"surface": "f:log(x) + y**2", "start": "-1,0"})
+    assert not at.exception
+    warnings = texts(at.warning)
+    assert "not defined at the start (-1, 0)" in warnings and "diverged at step 1" in warnings
+    at = app({"surface": "f:log(x) + y**2", "start": "1,0"})
+    assert "not defined at the start" not in texts(at.warning)
