@@ -5,12 +5,14 @@ three formula conventions.
 - ``lecture`` — as on the adaptive-learning-rate slides: Adagrad is the RMS of past gradients
   (a mean, no ε), RMSProp starts at σ_0 = |g_0| (no ε), momentum accumulates the movement
   M_{t+1} = λ M_t − η g_t with θ_{t+1} = θ_t + M_{t+1}.
-- ``book``    — Goodfellow et al., algorithms 8.1–8.7: Adagrad −ε/(δ + √r)·g with δ = 1e-7, RMSProp
+- ``book``    — Goodfellow et al., algorithms 8.1–8.5 and 8.7 (8.6, RMSProp with Nesterov momentum, is
+  not among the slides and not implemented): Adagrad −ε/(δ + √r)·g with δ = 1e-7, RMSProp
   −ε/√(δ + r)·g with δ = 1e-6 inside the root, momentum v ← αv − εg, Nesterov with the gradient
   at the look-ahead point θ + αv.
 
 Where a convention does not define an optimizer (the lecture has no Nesterov, AdamW, NAdam or
-RAdam; the book has no AdamW, NAdam or RAdam) it falls back to ``torch`` and says so in ``notes``.
+RAdam; the book has no AdamW, NAdam or RAdam) it falls back to ``torch`` and says so in ``notes``;
+so does momentum with ``nesterov=True`` under the lecture's convention.
 Adam is the same in all three: the lecture and the book both show the Adam paper's algorithm,
 which PyTorch implements.
 """
@@ -161,6 +163,9 @@ def resolve(name: str, convention: str = "torch", **hyper) -> tuple[str, dict, t
             check_value(key, value)
     if hp.get("nesterov") and (not _all(hp["momentum"], lambda v: v > 0) or _nonzero(hp["dampening"])):
         raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
+    if hp.get("nesterov") and convention == "lecture":  # the slides' momentum has no look-ahead form
+        notes.append("The lecture convention does not define Nesterov momentum; using PyTorch's formula.")
+        convention = "torch"
     if convention != "torch":
         for key in ("dampening", "weight_decay", "lr_decay", "initial_accumulator_value"):
             if key in hp and _nonzero(hp[key]):
@@ -169,7 +174,9 @@ def resolve(name: str, convention: str = "torch", **hyper) -> tuple[str, dict, t
             if hp.get(key):
                 raise ValueError(f"{key} is a PyTorch option, not in the {convention}'s {name}; use convention='torch'")
         if name == "rmsprop" and _nonzero(hp["momentum"]):
-            raise ValueError(f"RMSProp with momentum is a PyTorch option, not the {convention}'s; use convention='torch'")
+            raise ValueError(f"RMSProp with momentum is not in the {convention}'s formulas here (the lecture has "
+                             "none; the book's algorithm 8.6, with Nesterov momentum, is not implemented); "
+                             "use convention='torch'")
     return convention, hp, tuple(notes)
 
 

@@ -48,23 +48,6 @@ def run_sweep(surface: str, optimizer: str, param: str, lrs: tuple, value_range:
                     progress=_progress)
 
 
-def playground_setup(result, i: int, j: int) -> share.Setup:
-    """The Playground setup of cell (i, j): the same surface, start, steps, optimizer and convention,
-    with that cell's η and second hyperparameter."""
-    cell = result.cell(i, j)
-    p = {"lr": cell["lr"]}
-    kw = {}
-    if result.param == "warmup_steps":
-        kw = {"schedule": "warmup", "schedule_args": (("decay", "cosine"), ("total_steps", result.steps),
-                                                      ("warmup_steps", int(cell["warmup_steps"])))}
-    else:
-        p[result.param] = float(cell[result.param])
-    opt = share.OptSpec.make(result.optimizer, **p)
-    setup = share.Setup(surface=result.surface, start=result.start, steps=result.steps, opts=(opt,),
-                        convention=result.convention, **kw)
-    return share.canonical(setup)
-
-
 st.header("Sweep: which learning rate works?")
 st.write("Every cell of the map is one run from the same start: η along the bottom (log scale), a second "
          "hyperparameter up the side. All cells run together as one batch of trajectories.")
@@ -145,7 +128,7 @@ if points:
     except (ValueError, TypeError):
         st.warning("That point is not a cell of the sweep.")
     else:
-        setup = playground_setup(result, i, j)
+        setup = share.sweep_cell_setup(result, i, j)
         query = share.encode(setup)
         st.session_state["sw_last_link"] = share.link(setup)
         try:

@@ -310,6 +310,18 @@ def test_undefined_combinations_fall_back_to_torch_with_a_note(convention, name)
     np.testing.assert_array_equal(t.path, ref.path)
 
 
+@pytest.mark.parametrize("name", ["momentum", "gd"])
+def test_momentum_with_nesterov_under_the_lecture_falls_back_like_the_nesterov_preset(name):
+    """The slides' momentum has no look-ahead form: not the book's silently under the lecture's name."""
+    kw = dict(steps=50, lr=3e-3, momentum=0.9, nesterov=True)
+    t = optimizers.run("crescent", name, convention="lecture", **kw)
+    ref = optimizers.run("crescent", name, convention="torch", **kw)
+    assert t.convention == "torch" and len(t.notes) == 1 and "Nesterov" in t.notes[0]
+    np.testing.assert_array_equal(t.path, ref.path)
+    book = optimizers.run("crescent", name, convention="book", **kw)
+    assert book.convention == "book" and book.notes == ()
+
+
 @pytest.mark.parametrize("convention", ["lecture", "book"])
 @pytest.mark.parametrize("name", ["gd", "momentum", "adagrad", "rmsprop", "adam"])
 def test_defined_combinations_keep_their_convention_and_say_nothing(convention, name):

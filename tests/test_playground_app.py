@@ -546,3 +546,21 @@ def test_a_start_where_f_is_not_defined_says_so():
     assert "not defined at the start (-1, 0)" in warnings and "diverged at step 1" in warnings
     at = app({"surface": "f:log(x) + y**2", "start": "1,0"})
     assert "not defined at the start" not in texts(at.warning)
+
+
+def test_epsilon_follows_the_convention_unless_chosen():
+    """Under the book's convention RMSProp's ε is the book's δ = 1e-6 (inside the root), not
+    PyTorch's 1e-8; under the lecture's it is greyed out (the slides' RMSProp has no ε). A value the
+    user picked stays."""
+    at = ok(app())
+    eps = slot_key(at, 2, "eps")  # the default race's third optimizer is RMSProp
+    assert at.session_state[eps] == 1e-8
+    at.radio(key="pg_conv").set_value("book").run()
+    assert ok(at).session_state[eps] == 1e-6 and "rmsprop,eps=1e-06,lr=0.01" in at.query_params["opt"]
+    at.radio(key="pg_conv").set_value("lecture").run()
+    assert at.select_slider(key=eps).disabled and "lecture" in at.select_slider(key=eps).help
+    at.radio(key="pg_conv").set_value("torch").run()
+    assert ok(at).session_state[eps] == 1e-8 and not at.select_slider(key=eps).disabled
+    at.select_slider(key=eps).set_value(1e-4).run()
+    at.radio(key="pg_conv").set_value("book").run()
+    assert ok(at).session_state[eps] == 1e-4

@@ -94,3 +94,26 @@ def test_grid_helpers_and_bad_input():
         sw.sweep("nope", "adam")
     with pytest.raises(ValueError, match="metric"):
         vs.heatmap(sw.sweep("bowl", "adam", n_lr=2, n_values=2, steps=5), "speed")
+
+
+@pytest.mark.parametrize("optimizer,param,convention", [
+    ("rmsprop", "alpha", "book"),          # the book's δ = 1e-6, not PyTorch's ε
+    ("adagrad", "warmup_steps", "book"),   # δ = 1e-7, and a warm-up schedule
+    ("rmsprop", "alpha", "lecture"),
+    ("momentum", "momentum", "lecture"),
+    ("adam", "beta1", "torch"),
+])
+def test_a_cell_opens_in_the_playground_as_drawn(optimizer, param, convention):
+    """The Playground setup of a cell, run the way the Playground runs it, ends at the cell's loss."""
+    from ui import runs, share
+
+    r = sw.sweep("crescent", optimizer, param=param, lrs=(3e-3, 3e-2), n_values=2, steps=60, convention=convention,
+                 value_range=(5, 40) if param == "warmup_steps" else None)
+    for i in range(2):
+        for j in range(2):
+            setup = share.sweep_cell_setup(r, i, j)
+            opt, hp = runs.engine_args(setup.opts[0], setup.convention)
+            t = optimizers.run(setup.surface, opt, steps=setup.steps, start=setup.start, convention=setup.convention,
+                               schedule=setup.schedule, schedule_args=dict(setup.schedule_args), **hp)
+            assert t.convention == convention
+            np.testing.assert_allclose(t.loss[-1], r.final_loss[i, j], rtol=1e-12)

@@ -28,6 +28,8 @@ PARAM_LABELS = {"lr": "η (learning rate)", "momentum": "momentum μ / λ", "alp
                 "beta2": "β₂", "eps": "ε", "bias_correction": "bias correction", "nesterov": "Nesterov",
                 "centered": "centered", "amsgrad": "AMSGrad", "weight_decay": "weight decay λ",
                 "momentum_decay": "momentum decay ψ"}
+EPS_HELP = {"book": "δ of the book's algorithms (8.4: 1e-7 for Adagrad, 8.5: 1e-6 for RMSProp, inside the root)",
+            "torch": "ε of torch.optim (added outside the root)"}
 NOTE_NAMES = {"pg_x0": "start x", "pg_y0": "start y", "pg_steps": "steps", "pg_noise": "noise", "pg_seed": "seed",
               "pg_clip": "clip", "pg_formula": "formula"}  # as read_setup names them in its notes
 FLOAT_STEP = {"momentum": 0.01, "alpha": 0.001, "beta1": 0.01, "beta2": 0.0001, "weight_decay": 0.001,
@@ -235,10 +237,22 @@ def _on_opt_name(sid: int):
     ss = st.session_state
     name = ss[_k(sid, "name")]
     lr = ss.get(_k(sid, "lr"))
-    for k, v in share.defaults(name).items():
+    for k, v in share.defaults(name, ss.get("pg_conv", "torch")).items():
         ss[_k(sid, k)] = v
     if lr is not None:
         ss[_k(sid, "lr")] = lr  # keep the chosen η when switching the optimizer
+
+
+def _on_conv():
+    """A new convention: an ε still at the old convention's default takes the new one's (the book's δ
+    is 1e-7 for Adagrad and 1e-6 for RMSProp, PyTorch's ε 1e-10 and 1e-8); a chosen ε stays."""
+    ss = st.session_state
+    new, old = ss.get("pg_conv", "torch"), ss.get("pg_conv_shown", "torch")
+    for sid in ss.get("pg_slots", []):
+        name, wk = ss.get(_k(sid, "name")), _k(sid, "eps")
+        if name in PARAMS and name != COMPOSE and wk in ss and "eps" in PARAMS[name] \
+                and ss[wk] == share.defaults(name, old)["eps"]:
+            ss[wk] = share.defaults(name, new)["eps"]
 
 
 def _add_opt():
@@ -327,16 +341,17 @@ def opt_widgets(sid: int, index: int, convention: str, n_slots: int):
         for key in shown:
             wk = _k(sid, key)
             if wk not in ss:
-                ss[wk] = share.defaults(name)[key]
+                ss[wk] = share.defaults(name, convention)[key]
             off = torch_only(name, key, convention)
-            help_ = f"A PyTorch option: not part of the {convention} formula." if off else None
+            help_ = f"Not part of the {convention}'s formula for {LABELS[name]}." if off else None
             label = PARAM_LABELS[key]
             if key == "lr":
                 _snap_state(wk, "η", L.LR_GRID)
                 st.select_slider(label, options=L.LR_GRID, key=wk, format_func=_log_fmt)
             elif key == "eps":
                 _snap_state(wk, "ε", L.EPS_GRID)
-                st.select_slider(label, options=L.EPS_GRID, key=wk, format_func=lambda v: f"{v:.0e}", disabled=off)
+                st.select_slider(label, options=L.EPS_GRID, key=wk, format_func=lambda v: f"{v:.0e}", disabled=off,
+                                 help=help_ or EPS_HELP.get(convention))
             elif key in L.FLAGS:
                 ss[wk] = bool(ss[wk])
                 st.checkbox(label, key=wk, disabled=off, help=help_)
@@ -404,9 +419,10 @@ def sidebar():
         c1.selectbox("add", list(PARAMS), key="pg_add", format_func=LABELS.get, label_visibility="collapsed")
         c2.button("Add", key="pg_add_btn", on_click=_add_opt, disabled=len(slots) >= L.MAX_OPTIMIZERS,
                   help=f"up to {L.MAX_OPTIMIZERS} optimizers", width="stretch")
-        st.radio("formula convention", list(CONV_LABELS), key="pg_conv", format_func=CONV_LABELS.get,
+        st.radio("formula convention", list(CONV_LABELS), key="pg_conv", format_func=CONV_LABELS.get, on_change=_on_conv,
                  horizontal=True, help="lecture: the slides' formulas; book: Goodfellow et al.; "
                                       "PyTorch: exactly torch.optim")
+        ss["pg_conv_shown"] = ss["pg_conv"]  # _on_conv compares the new convention with this one
 
         st.subheader("Run")
         schedule_widgets()

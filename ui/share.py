@@ -71,11 +71,14 @@ VIEWS = ("2d", "3d", "both")
 DEVICES = ("auto", "cpu", "cuda")
 
 
-def defaults(name: str) -> dict[str, Any]:
-    """The Playground's default hyperparameters for `name` (torch.optim's, betas split)."""
+def defaults(name: str, convention: str = "torch") -> dict[str, Any]:
+    """The Playground's default hyperparameters for `name` (torch.optim's, betas split; under the
+    book's convention its δ for Adagrad and RMSProp)."""
     if name == COMPOSE:
         return dict(COMPOSE_DEFAULTS)
     d = dict(optimizers.DEFAULTS[name])
+    if convention == "book":
+        d.update(optimizers.presets.BOOK_DEFAULTS.get(name, {}))
     if "betas" in d:
         d["beta1"], d["beta2"] = d.pop("betas")
     d.setdefault("bias_correction", True)
@@ -90,8 +93,8 @@ class OptSpec:
     params: tuple[tuple[str, Any], ...]
 
     @classmethod
-    def make(cls, name: str, **overrides) -> "OptSpec":
-        p = defaults(name)
+    def make(cls, name: str, convention: str = "torch", **overrides) -> "OptSpec":
+        p = defaults(name, convention)
         unknown = set(overrides) - set(p)
         if unknown:
             raise ValueError(f"{name} has no Playground parameter {sorted(unknown)[0]!r}")
@@ -353,3 +356,21 @@ def canonical(setup: Setup) -> Setup:
     args = schedule_defaults(setup.schedule)
     args.update(dict(setup.schedule_args))
     return setup.with_(schedule_args=tuple(sorted(args.items())))
+
+
+def sweep_cell_setup(result, i: int, j: int) -> Setup:
+    """The Playground setup of cell (i, j) of an optimizers.sweep result: the same surface, start,
+    steps, optimizer and convention (and that convention's defaults, e.g. the book's δ), with that
+    cell's η and second hyperparameter."""
+    cell = result.cell(i, j)
+    p = {"lr": cell["lr"]}
+    kw = {}
+    if result.param == "warmup_steps":
+        kw = {"schedule": "warmup", "schedule_args": (("decay", "cosine"), ("total_steps", result.steps),
+                                                      ("warmup_steps", int(cell["warmup_steps"])))}
+    else:
+        p[result.param] = float(cell[result.param])
+    opt = OptSpec.make(result.optimizer, result.convention, **p)
+    setup = Setup(surface=result.surface, start=result.start, steps=result.steps, opts=(opt,),
+                  convention=result.convention, **kw)
+    return canonical(setup)
