@@ -87,7 +87,7 @@ class Movement:
     @property
     def latex(self):
         at = r"g(\theta_t + \lambda M_t)" if self.lookahead else r"g_t"
-        return rf"M_{{t+1}} = \lambda M_t - \frac{{\eta_t}}{{\sigma_t}}\, {at},\quad \theta_{{t+1}} = \theta_t + M_{{t+1}}"
+        return rf"M_{{t+1}} = \lambda M_t - \frac{{\eta_t}}{{\sigma_t}}\, {at}"  # θ's line is the Optimizer's rule
 
     def init(self, theta):
         return (_zeros(theta),)

@@ -24,9 +24,9 @@ FORMULA = "x**2 + 3*y**2"  # the formula box's starter
 DOTS = (":blue[●]", ":orange[●]", ":green[●]", ":red[●]", ":violet[●]", ":gray[●]", "●", ":yellow[●]")  # viz PALETTE
 CONV_LABELS = {"lecture": "lecture", "book": "book", "torch": "PyTorch"}
 VIEW_LABELS = {"2d": "2-D map", "3d": "3-D surface", "both": "both"}
-PARAM_LABELS = {"lr": "η (learning rate)", "momentum": "momentum μ / λ", "alpha": "α (RMS decay)", "beta1": "β₁",
+PARAM_LABELS = {"lr": "η (learning rate)", "momentum": "momentum μ / λ", "alpha": "α (RMS decay; the book's ρ)", "beta1": "β₁",
                 "beta2": "β₂", "eps": "ε", "bias_correction": "bias correction", "nesterov": "Nesterov",
-                "centered": "centered", "amsgrad": "AMSGrad", "weight_decay": "weight decay λ",
+                "centered": "centered", "amsgrad": "AMSGrad", "weight_decay": "weight decay",
                 "momentum_decay": "momentum decay ψ"}
 EPS_HELP = {"book": "δ of the book's algorithms (8.4: 1e-7 for Adagrad, 8.5: 1e-6 for RMSProp, inside the root)",
             "torch": "ε of torch.optim (added outside the root)"}
