@@ -28,7 +28,7 @@ LABELS = {"sw_lr_lo": "Lowest η", "sw_lr_hi": "Highest η", "sw_n_lr": "η valu
 def note_label(key: str) -> str:
     for prefix, word in (("sw_lo_", "Lowest"), ("sw_hi_", "Highest")):
         if key.startswith(prefix):
-            return f"{word} {sw.SECOND.get(key[len(prefix):], (key,))[0]}"
+            return f"{word} {sw.SECOND.get(key.rsplit('_', 1)[-1], (key,))[0]}"
     return LABELS.get(key, key)
 
 
@@ -67,7 +67,7 @@ n_lr = c3.slider("η values", 2, sw.MAX_SIDE, 30, key="sw_n_lr")
 steps = int(c4.number_input("Steps per run", 1, sw.MAX_STEPS, 300, step=50, key="sw_steps"))
 
 notes = compat.take_notes(note_label)
-lo_default, hi_default = sw.SECOND[param][1]
+lo_default, hi_default = sw.default_range(optimizer, param, steps)
 c1, c2, c3, c4 = st.columns(4)
 if param == "warmup_steps":
     ss = st.session_state
@@ -81,8 +81,9 @@ if param == "warmup_steps":
     v_hi = int(c2.number_input("Longest warm-up", 1, steps, key="sw_w_hi"))
 else:  # the Playground's range for this hyperparameter, so that a clicked cell opens as drawn
     lo, hi = L.HYPER[param]
-    v_lo = c1.number_input(f"Lowest {sw.SECOND[param][0]}", lo, hi, float(lo_default), format="%.4g", key=f"sw_lo_{param}")
-    v_hi = c2.number_input(f"Highest {sw.SECOND[param][0]}", lo, hi, float(hi_default), format="%.4g", key=f"sw_hi_{param}")
+    own = f"{optimizer}_{param}" if optimizer == "nesterov" else param  # Nesterov's μ range starts above 0
+    v_lo = c1.number_input(f"Lowest {sw.SECOND[param][0]}", lo, hi, float(lo_default), format="%.4g", key=f"sw_lo_{own}")
+    v_hi = c2.number_input(f"Highest {sw.SECOND[param][0]}", lo, hi, float(hi_default), format="%.4g", key=f"sw_hi_{own}")
 n_values = c3.slider(f"{sw.SECOND[param][0]} values", 2, sw.MAX_SIDE, 30, key="sw_n_values")
 metric = c4.selectbox("Colour shows", sw.METRICS, key="sw_metric")
 tol = 1e-3

@@ -117,3 +117,52 @@ def test_a_cell_opens_in_the_playground_as_drawn(optimizer, param, convention):
                                schedule=setup.schedule, schedule_args=dict(setup.schedule_args), **hp)
             assert t.convention == convention
             np.testing.assert_allclose(t.loss[-1], r.final_loss[i, j], rtol=1e-12)
+
+
+def test_nesterov_and_short_warmups_sweep_with_their_default_ranges():
+    r = sw.sweep("bowl", "nesterov", param="momentum", n_lr=3, n_values=3, steps=50)
+    assert r.values[0] == sw.NESTEROV_MIN and r.values[-1] == 0.99
+    r = sw.sweep("bowl", "adam", param="warmup_steps", n_lr=3, n_values=5, steps=100)
+    assert r.values.max() == 100
+
+
+def test_a_run_that_reaches_the_tolerance_and_then_diverges_has_no_steps_to_tolerance():
+    r = sw.sweep("beale", "gd", param="warmup_steps", lr_range=(1e-3, 100), n_lr=25, value_range=(1, 300),
+                 n_values=10, steps=300, tol=1e-2)
+    assert r.diverged.any()
+    assert np.isnan(r.steps_to_tol[r.diverged]).all()
+
+
+def test_no_finite_loss_anywhere_reaches_nothing():
+    r = sw.sweep("f:log(x)+y**2", "adam", n_lr=3, n_values=2, steps=30, start=(-1, 0))
+    assert r.diverged.all() and np.isnan(r.steps_to_tol).all() and np.isnan(r.f_star)
+
+
+@pytest.mark.parametrize("history_bytes", [None, 1])
+def test_without_a_known_minimum_steps_to_tolerance_is_the_same_kept_or_rerun(history_bytes, monkeypatch):
+    """f* unknown (a formula surface): the loss histories are kept, or past HISTORY_BYTES each chunk runs
+    again — the same answer either way."""
+    kw = dict(param="beta1", n_lr=4, n_values=3, steps=80, chunk=5, tol=1e-2)
+    want = sw.sweep("f:(x-1)**2 + 3*(y+0.5)**2 + 0.1*x*y", "adam", **kw)
+    if history_bytes:
+        monkeypatch.setattr(sw, "HISTORY_BYTES", history_bytes)
+    got = sw.sweep("f:(x-1)**2 + 3*(y+0.5)**2 + 0.1*x*y", "adam", **kw)
+    assert np.isfinite(want.steps_to_tol).any()
+    np.testing.assert_array_equal(got.steps_to_tol, want.steps_to_tol)
+    assert got.f_star == want.f_star
+
+
+def test_with_a_known_minimum_no_history_is_kept(monkeypatch):
+    """The page's sweeps (built-in surfaces, all with a known minimum) reduce each chunk as it comes."""
+    kept = []
+    real = sw._first_below
+    monkeypatch.setattr(sw, "HISTORY_BYTES", 0)
+    monkeypatch.setattr(sw, "_first_below", lambda h, level: kept.append(h.shape) or real(h, level))
+    r = sw.sweep("bowl", "adam", param="beta1", n_lr=4, n_values=3, steps=50, chunk=4)
+    assert r.chunks == 3 and kept == [(51, 4)] * 3
+
+
+def test_the_final_loss_colour_scale_starts_at_rounding_not_at_minus_300():
+    r = sw.sweep("himmelblau", "adam", param="beta1", n_lr=10, n_values=5, steps=300)
+    z = np.array(vs.heatmap(r, "final loss").data[0].z, dtype=float)
+    assert np.nanmin(z) >= -16 and (r.final_loss == r.f_star).any()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+FLOOR = 1e-16  # the smallest gap drawn, relative to max(1, |f*|): below it a loss is f* to rounding
 DIVERGED_COLOR = "#d62728"
 NEVER_COLOR = "#c7c7c7"
 
@@ -31,7 +32,10 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
     label = label or result.param
     div = result.diverged
     if metric == "final loss":
-        gap = np.maximum(result.final_loss - result.f_star, 1e-300)
+        # a gap below rounding (a loss at f*, or a last-bit below it) is drawn at that floor, not at
+        # log10(1e-300) = −300, which would squeeze every other cell into one colour
+        floor = FLOOR * max(1.0, abs(result.f_star)) if np.isfinite(result.f_star) else FLOOR
+        gap = np.maximum(result.final_loss - result.f_star, floor)
         z = np.where(div, np.nan, np.log10(gap))
         cbar = "log₁₀(final loss − f*)"
         extra = []
