@@ -344,12 +344,12 @@ def values_and_grads(code, consts, x, y, n, sv, sx, sy, f, gx, gy):
                     _chain(sv, sx, sy, top, j, v, 1.0 - v * v)
             elif op == 22:  # log cosh a = |a| + log(1 + e^{-2|a|}) − log 2; its derivative tanh a
                 for j in range(n):  # below |a| = 1 that sum cancels (to ±1e-16 where the value is a²/2):
-                    a = sv[top, j]  # there log1p(cosh a − 1), with cosh a − 1 = u²/(2(1 + u)), u = e^|a| − 1
-                    z = abs(a)
-                    t = vmath.expm1(-2.0 * z)
-                    u = vmath.expm1(z)
+                    a = sv[top, j]  # there log1p(cosh a − 1), cosh a − 1 = u²/(2(1 + u)). One expm1:
+                    z = abs(a)      # u = e^{-|a|} − 1, and e^{-2|a|} − 1 = u(2 + u), e^{-2|a|} = (1 + u)²
+                    u = vmath.expm1(-z)
+                    t = u * (2.0 + u)
                     small = vmath.log1p01(u * u / (2.0 + 2.0 * u))
-                    v = small if z < 1.0 else z + vmath.log1p01(1.0 + t) - LOG2
+                    v = small if z < 1.0 else z + vmath.log1p01((1.0 + u) * (1.0 + u)) - LOG2
                     _chain(sv, sx, sy, top, j, v, math.copysign(-t / (2.0 + t), a))
             elif op == 23:  # sigmoid
                 for j in range(n):
