@@ -24,6 +24,7 @@ import torch
 
 N_EXAMPLES, N_FEATURES, N_CLASSES, HIDDEN = 60_000, 784, 10, 128
 BATCH_SIZES = (1, 10, 100, 1000, 10_000, 60_000)
+MAX_REPEATS = 100_000   # timed updates per batch size, at most (budget_s bounds them first)
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,13 @@ def measure(batch_sizes: Sequence[int] = BATCH_SIZES, *, budget_s: float = 0.6, 
             max_repeats: int = 200, device: str = "auto", n_examples: int = N_EXAMPLES, seed: int = 0,
             progress: Callable[[float, str], None] | None = None) -> Timing:
     """Time SGD updates of the MLP for each batch size (at most about `budget_s` of timing each,
-    plus one warm-up update); returns a `Timing`."""
+    plus one warm-up update): at least `min_repeats` and at most `max_repeats` (≥ 1) timed updates
+    behind each median; returns a `Timing`."""
     from .engine import pick_device
 
+    for name, v, lo in (("max_repeats", max_repeats, 1), ("min_repeats", min_repeats, 0)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= MAX_REPEATS:
+            raise ValueError(f"Invalid {name}: {v!r} (expected an integer in [{lo}, {MAX_REPEATS}])")
     dev = pick_device(device)
     bs = []
     for b in batch_sizes:

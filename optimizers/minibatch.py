@@ -104,13 +104,22 @@ def batch_weights(order: np.ndarray, batch_size: int) -> np.ndarray:
 
 
 def _check_int(name: str, value, lo: int, hi: int) -> int:
+    """`value` as an int when it is a whole number in [lo, hi], else a ValueError that names it."""
     try:
         v = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):   # OverflowError: int(±inf)
         raise ValueError(f"Invalid {name}: {value!r} (expected an integer in [{lo}, {hi}])") from None
     if v != value or not lo <= v <= hi:
         raise ValueError(f"Invalid {name}: {value!r} (expected an integer in [{lo}, {hi}])")
     return v
+
+
+def _check_seeds(seed) -> list[int]:
+    """One seed, or a non-empty list of them, as a list of ints in [0, 2⁶³ − 1]."""
+    seeds = [seed] if np.ndim(seed) == 0 else list(seed)
+    if not seeds:
+        raise ValueError("Invalid seed: an empty list (give one seed, or one per trajectory)")
+    return [_check_int("seed", s, 0, 2**63 - 1) for s in seeds]
 
 
 def _tensor_hyper(hp: dict, dev) -> dict:
@@ -202,14 +211,16 @@ def drive(grad_fn: Callable, opt: Optimizer, theta0: torch.Tensor, lr: np.ndarra
 
 
 def _starts(surface, start, K: int) -> np.ndarray:
-    start = np.asarray(surface.start if start is None else start, dtype=float)
-    if start.shape == (2,):
-        return np.broadcast_to(start, (K, 2)).copy()
-    if start.ndim != 2 or start.shape[1] != 2 or (K > 1 and len(start) != K):
+    """(K, 2) finite starting points from (x, y), a (K, 2) array, or None (the surface's start)."""
+    try:
+        start = np.asarray(surface.start if start is None else start, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid start: {start!r} (expected (x, y) or a (K, 2) array of numbers)") from None
+    if start.shape != (2,) and (start.ndim != 2 or start.shape[1] != 2 or (K > 1 and len(start) != K)):
         raise ValueError(f"Invalid start: expected (x, y) or a (K, 2) array, got shape {start.shape}")
     if not np.isfinite(start).all():
         raise ValueError("Invalid start: the coordinates must be finite numbers")
-    return start
+    return np.broadcast_to(start, (K, 2)).copy() if start.shape == (2,) else start
 
 
 def run(surface: DataSurface, optimizer: str | Optimizer = "gd", batch_size: int = 1, epochs: int = 5,
@@ -234,8 +245,7 @@ def run(surface: DataSurface, optimizer: str | Optimizer = "gd", batch_size: int
     E = _check_int("epochs", epochs, 1, MAX_EPOCHS)
     if not isinstance(shuffle, (bool, np.bool_)):
         raise ValueError(f"Invalid shuffle: {shuffle!r} (expected True or False)")
-    seeds = [seed] if np.ndim(seed) == 0 else list(seed)
-    seeds = [_check_int("seed", s, 0, 2**63 - 1) for s in seeds]
+    seeds = _check_seeds(seed)
     dev = pick_device(device)
     upe = updates_per_epoch(N, B)
     T = E * upe
@@ -293,3 +303,56 @@ def run(surface: DataSurface, optimizer: str | Optimizer = "gd", batch_size: int
         diverged_at=div if batched else div[0], optimizer=opt.name, convention=conv, latex=opt.latex,
         notes=tuple(notes), seeds=tuple(seeds), shuffle=bool(shuffle),
         meta={"surface": surface.name, "epochs": E, "device": str(dev)})
+
+
+def final_points(surface: DataSurface, optimizer: str | Optimizer, batch_size: int, updates: int, start,
+                 seeds: Sequence[int], *, shuffle: bool = True, convention: str = "torch", device: str = "cpu",
+                 progress: Callable[[float], None] | None = None, **hyper) -> tuple[np.ndarray, np.ndarray]:
+    """Where K = len(seeds) minibatch runs stand after exactly `updates` updates at a constant η:
+    the same points as `run(surface, optimizer, batch_size, epochs=⌈updates/⌈N/B⌉⌉, start, seed=seeds,
+    shuffle=shuffle, **hyper).path[updates]`, without recording the paths and without building
+    every epoch's batches up front, so its only limit is the work, K · updates · N ≤ MAX_WORK
+    (not MAX_EPOCHS). `start` is (x, y) or (K, 2). Returns (points (K, 2), diverged_at (K,) with
+    -1 for none, else the update that failed, 1-based)."""
+    if not isinstance(surface, DataSurface):
+        raise ValueError("Minibatch training needs a data-defined surface (surfaces.data), not "
+                         f"{getattr(surface, 'name', surface)!r}")
+    N = surface.n_examples
+    B = _check_int("batch_size", batch_size, 1, N)
+    T = _check_int("updates", updates, 1, MAX_UPDATES)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise ValueError(f"Invalid shuffle: {shuffle!r} (expected True or False)")
+    seeds = _check_seeds(seeds)
+    K = len(seeds)
+    if K * T * N > MAX_WORK:
+        raise ValueError(f"Too much work: {K} runs × {T} updates × {N} examples = {K * T * N:,} "
+                         f"(at most {MAX_WORK:,}); use fewer runs or fewer updates")
+    starts = _starts(surface, start, K)
+    dev = pick_device(device)
+    opt, _, _, base_lr = build_optimizer(optimizer, convention, dev, **hyper)
+    lr = lr_table("constant", T, base_lr, None, opt)
+    if lr.ndim == 2 and lr.shape[1] == 1:
+        lr = lr[:, 0]
+    upe = updates_per_epoch(N, B)
+    # the same streams as epoch_orders: seed k's generator gives its epochs' permutations in turn
+    gens = [np.random.default_rng(int(s)) for s in seeds]
+    order = np.broadcast_to(np.arange(N), (K, N)).copy()
+    rows = np.arange(K)[:, None]
+
+    def grad_fn(theta, u):
+        j = u % upe
+        if j == 0 and upe > 1:   # a new epoch: the next order (one batch of all N needs none)
+            order[:] = np.stack([g.permutation(N) for g in gens]) if shuffle else np.arange(N)
+        idx = order[:, j * B:(j + 1) * B]                                # (K, b) this update's batch
+        W = np.zeros((K, N))
+        W[rows, idx] = 1.0 / idx.shape[1]                                # as batch_weights
+        W = torch.as_tensor(W, device=dev)
+        p = theta.detach().requires_grad_(True)
+        with torch.enable_grad():
+            f = mean_of(surface.example_losses(p), W)
+            (g,) = torch.autograd.grad(f.sum(), p)
+        return f.detach(), g
+
+    rec = drive(grad_fn, opt, torch.as_tensor(starts, dtype=torch.float64, device=dev), lr, surface.bounds,
+                progress=progress, record=False)
+    return rec["path"][-1], rec["diverged_at"]

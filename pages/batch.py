@@ -103,8 +103,10 @@ for col, r, B, title in ((left, full, N, f"Full batch (B = {N})"), (right, mini,
         m2.metric("Updates in all", len(r["path"]) - 1)
         m3.metric("Final training loss", final_loss(r))
         diverged_note(r, title)
-st.caption("Open circles mark where each epoch started. With B = 1 the path is noisy — every update "
-           "follows a different example's loss — but it makes 20 updates in the time the full batch makes one.")
+st.caption(f"Open circles mark where each epoch started. With B = 1 the path is noisy — every update "
+           f"follows a different example's loss. B = 1 makes {N} updates per epoch where the full batch makes "
+           f"one; without parallel hardware each of them is about {N}× cheaper, but on a GPU each costs about "
+           "the same, so an epoch at B = 1 takes longer (measured below).")
 st.plotly_chart(vb.loss_curves([(f"full batch (B = {N})", np.arange(len(full["loss"])) / full["upe"], full["loss"]),
                                 (f"B = {batch_size}", np.arange(len(mini["loss"])) / mini["upe"], mini["loss"])]),
                 key="loss_curves")
@@ -160,8 +162,9 @@ if t is not None:
 # ------------------------------------------------------------------ escape
 st.subheader("Noisy updates escape")
 st.write(
-    "On a surface with a shallow minimum or a flat saddle, full-batch gradient descent stops there. A "
-    "minibatch gradient is the full gradient plus noise, of standard deviation σ₁·√((N − B)/(B(N − 1))) "
+    "On a surface with a shallow minimum or a flat saddle, full-batch gradient descent stops there. Here "
+    "a minibatch gradient is modelled as the full gradient plus Gaussian noise of standard deviation "
+    "σ₁·√((N − B)/(B(N − 1))) — the spread of the mean of B of the N examples drawn without replacement "
     "(σ₁: one example's spread; zero for the full batch). 100 seeded runs per batch size:")
 res = [escape_results(sname, 100, seed) for sname in noise.ESCAPE]
 st.plotly_chart(vb.escape_figure(res), key="escape_fig")
@@ -174,8 +177,13 @@ st.subheader("Sharp and flat minima")
 st.write(
     "A training loss with a wide basin and a narrow canyon, equally low. The testing loss is the same "
     "curve shifted a little (training and testing data never match exactly): in the wide basin the "
-    "shift barely matters, in the canyon it costs a lot. The examples agree about the basin but not "
-    "about the canyon, so small batches get thrown out of it.")
+    "shift barely matters, in the canyon it costs a lot. Many people believe that small batches tend to "
+    "end in wide basins and large batches in narrow canyons: the examples agree about the basin but "
+    "not about the canyon, so a noisy small-batch step can be thrown out of it. The lecture calls this "
+    "only one possible explanation, and it is still being researched. This data set is built to show "
+    "the effect (after Wu, Ma & E, 2018, “How SGD selects the global minima”): one example in four sees "
+    "the canyon, four times as deep. Even so, only the smallest batches (B = 1 and 2) leave it; from "
+    "B = 4 on, as many runs end in the canyon as with the full batch.")
 sf_sizes = (1, 2, 4, N)
 with st.spinner("100 runs per batch size …"):
     sf = sharp_flat_result(sf_sizes, 100, seed)

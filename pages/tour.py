@@ -1,4 +1,5 @@
-"""Lecture tour: the lectures' figures as twelve live scenes, each with the numbers behind its claim.
+"""Lecture tour: the optimization lectures' figures as twelve live scenes, each with the numbers behind its
+claim (the batch-size figures are on the Batch page).
 
 A thin page: a scene (tour.scenes) and the switches it offers -> cached runs and measured numbers
 (tour.run_scene, tour.measure) -> the Playground's map (viz.figures) and the tour's small plots
@@ -79,8 +80,9 @@ def scene_for(number: int, parts: tuple) -> S.Scene:
 
 
 st.header("Lecture tour")
-st.caption("Every figure of the lectures, live: each scene runs the optimizers the slide talks about and "
-           "shows the measured numbers behind its claim.")
+st.caption("The lectures' optimizer figures, live: each scene runs the optimizers the slide talks about and "
+           "shows the measured numbers behind its claim. The batch-size figures (noise, time per update, "
+           "sharp and flat minima) are on the Batch size & noise page; batch normalisation is not covered.")
 limits.show_notes(notes)
 
 nav_l, nav_m, nav_r = st.columns([1, 6, 1], vertical_alignment="bottom")
@@ -114,10 +116,14 @@ if len(scene.all_surfaces()) > 1:
                                        key=f"tour_surface_{number}") or scene.surface
 if number == 12:
     c1, c2, c3, c4 = st.columns(4)
-    schedule = c1.selectbox("Schedule η_t", list(PARTS_SCHEDULES), index=1, key="tour_p_sched")
-    momentum = c2.selectbox("Momentum part m_t", list(optimizers.MOMENTUM_PARTS), index=0, key="tour_p_mom")
-    rms = c3.selectbox("RMS part σ_t", list(optimizers.RMS_PARTS), index=2, key="tour_p_rms")
-    lr = c4.select_slider("η", LRS, value=0.1, key="tour_p_lr")
+    d_mom, d_rms, d_sched, _, d_lr = S.PARTS_DEFAULT
+    schedule = c1.selectbox("Schedule η_t", list(PARTS_SCHEDULES), index=list(PARTS_SCHEDULES).index(d_sched),
+                            key="tour_p_sched")
+    momentum = c2.selectbox("Momentum part m_t", list(optimizers.MOMENTUM_PARTS),
+                            index=list(optimizers.MOMENTUM_PARTS).index(d_mom), key="tour_p_mom")
+    rms = c3.selectbox("RMS part σ_t", list(optimizers.RMS_PARTS), index=list(optimizers.RMS_PARTS).index(d_rms),
+                       key="tour_p_rms")
+    lr = c4.select_slider("η", LRS, value=d_lr, key="tour_p_lr")
     parts = (momentum, rms, schedule, float(lr))
     scene = scene_for(number, parts)
 if scene.conventions and scene.convention_note:

@@ -211,3 +211,38 @@ def test_divergence_freezes_the_path():
     assert t.diverged_at is not None
     assert np.isfinite(t.path).all()
     assert np.isnan(t.loss[-1]) and np.isfinite(t.loss[0])
+
+
+@pytest.mark.parametrize("start", [(np.nan, 0.0), (0.0, np.inf), [[0.0, 0.0], [np.nan, 1.0]]])
+def test_a_non_finite_start_is_rejected(start):
+    s = sd.regression(N, 0, False)
+    with pytest.raises(ValueError, match="Invalid start: the coordinates must be finite numbers"):
+        mb.run(s, "gd", batch_size=5, epochs=2, start=start, lr=0.01)
+    with pytest.raises(ValueError, match="finite"):
+        mb.final_points(s, "gd", 5, 3, start, [0, 1], lr=0.01)
+
+
+@pytest.mark.parametrize("kw,word", [
+    (dict(epochs=math.inf), "epochs"), (dict(epochs=-math.inf), "epochs"), (dict(batch_size=math.inf), "batch_size"),
+    (dict(epochs=math.nan), "epochs"), (dict(seed=[]), "seed"), (dict(seed=math.inf), "seed"), (dict(seed=[1, -2]), "seed"),
+])
+def test_non_finite_and_empty_arguments_are_a_value_error(kw, word):
+    s = sd.regression(N, 0, False)
+    with pytest.raises(ValueError, match=word):
+        mb.run(s, "gd", **{"batch_size": 5, **kw})
+    with pytest.raises(ValueError, match="steps"):
+        mb._check_int("steps", float("inf"), 1, 10)
+
+
+@pytest.mark.parametrize("name,B,U,hp", [("gd", 1, 45, dict(lr=0.025)), ("momentum", 3, 50, dict(lr=0.02)),
+                                         ("adam", N, 33, dict(lr=0.1)), ("gd", 7, 10, dict(lr=0.025))])
+def test_final_points_are_the_run_paths_point_after_that_many_updates(name, B, U, hp):
+    s = sd.sharp_flat(N, 0)
+    starts = np.stack([np.linspace(-3.5, 3.5, 5), np.zeros(5)], 1)
+    t = mb.run(s, name, batch_size=B, epochs=math.ceil(U / mb.updates_per_epoch(N, B)), start=starts,
+               seed=[3, 1, 4, 1, 5], **hp)
+    p, d = mb.final_points(s, name, B, U, starts, [3, 1, 4, 1, 5], **hp)
+    np.testing.assert_array_equal(p, t.path[U])
+    np.testing.assert_array_equal(d, [-1] * 5)
+    with pytest.raises(ValueError, match="Too much work"):
+        mb.final_points(s, name, B, mb.MAX_UPDATES, (0.0, 0.0), list(range(13)), **hp)   # 13 × 200,000 × 20

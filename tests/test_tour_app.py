@@ -89,7 +89,10 @@ def test_scene8_on_the_local_minimum():
 
 def test_scene12_compose_your_own():
     at = open_scene(12)
-    assert "max |composed −" in measured_text(at)
+    text = measured_text(at)     # the default: mean-Adagrad × η/√(t+1) against sum-Adagrad × constant η
+    assert "max |composed − Adagrad (PyTorch: root of the sum, ε = 0), constant η|" in text
+    assert "(same parts: the wiring)" in text and at.success
+    assert at.selectbox(key="tour_p_sched").value == "inverse_sqrt"
     at.selectbox(key="tour_p_mom").set_value("ema").run()
     at.selectbox(key="tour_p_rms").set_value("adam").run()
     assert not at.exception and at.success            # ema × adam is Adam: still equal to the named run

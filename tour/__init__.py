@@ -1,4 +1,5 @@
-"""The lecture tour: every figure of the lectures as a live scene that proves its claim.
+"""The lecture tour: the optimization lectures' figures as live scenes, each measuring its claim (the
+batch-size figures live on the Batch page; batch normalisation is not covered).
 Pure library (no streamlit): `tour.scenes.SCENES` holds the ordered scenes, `tour.scenes.run_scene`
 runs one, and `tour.claims.measure` turns its trajectories into the numbers behind its claim.
 

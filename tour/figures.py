@@ -170,10 +170,12 @@ def lookahead_figure(path: np.ndarray, surface: str, lr: float, momentum: float,
 
 def schedules_figure(presentation: bool = False, height: int = 300) -> go.Figure:
     """Scene 6: the Transformer's η_t (d_model = 512, warmup_steps = 4000; peak marked) and ResNet's
-    0.01-then-0.1, both from the library's schedules."""
+    0.01-then-0.1, both from the library's schedules. ResNet's switch is not a formula (the paper goes
+    back to 0.1 once the training error is below 80 %, about 400 iterations): drawn at iteration 400."""
     tr, rn = C.transformer_rate(), C.resnet_rate()
     fig = make_subplots(rows=1, cols=2, subplot_titles=(
-        "Transformer: 512^-0.5 · min(step^-0.5, step · 4000^-1.5)", "ResNet-110: 0.01 until step 400, then 0.1"))
+        "Transformer: 512^-0.5 · min(step^-0.5, step · 4000^-1.5)",
+        "ResNet-110: 0.01, then 0.1<br>(switch once training error < 80 %: ≈ 400 iterations)"))
     i = F.envelope_indices(tr, 800)
     fig.add_trace(go.Scatter(x=i + 1, y=tr[i], mode="lines", name="Transformer", line=dict(color=F.PALETTE[0], width=2),
                              hovertemplate="step %{x}: η=%{y:.3g}<extra></extra>"), row=1, col=1)
@@ -185,7 +187,8 @@ def schedules_figure(presentation: bool = False, height: int = 300) -> go.Figure
                              line=dict(color=F.PALETTE[1], width=2),
                              hovertemplate="iteration %{x}: η=%{y:.3g}<extra></extra>"), row=1, col=2)
     font = 18 if presentation else 12
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), showlegend=False, font=dict(size=font))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=60 if presentation else 50, b=10), showlegend=False,
+                      font=dict(size=font))
     fig.update_xaxes(title_text="step", row=1, col=1)
     fig.update_xaxes(title_text="iteration", row=1, col=2)
     fig.update_annotations(font_size=font)

@@ -89,6 +89,75 @@ def _h(**kw) -> Pairs:
     return tuple(kw.items())
 
 
+# composed parts -> the named optimizer and convention built from the same parts (scene 12); hyperparameters
+# map by name
+NAMED_TWINS: dict[tuple[str, str], tuple[str, str]] = {
+    ("none", "none"): ("gd", "torch"),
+    ("heavy_ball", "none"): ("momentum", "torch"),
+    ("nesterov", "none"): ("nesterov", "torch"),
+    ("movement", "none"): ("momentum", "lecture"),
+    ("none", "adagrad_sum"): ("adagrad", "torch"),
+    ("none", "adagrad_mean"): ("adagrad", "lecture"),
+    ("none", "rmsprop"): ("rmsprop", "torch"),
+    ("none", "rmsprop_lecture"): ("rmsprop", "lecture"),
+    ("ema", "adam"): ("adam", "torch"),
+}
+
+
+def twin_of(parts: str, hyper: dict) -> tuple[str, str, dict] | None:
+    """The named (optimizer, convention, hyperparameters) that the composed `parts` equal, or None."""
+    momentum, rms = parts.split("+")
+    if (momentum, rms) not in NAMED_TWINS:
+        return None
+    name, convention = NAMED_TWINS[(momentum, rms)]
+    full = {"lr": hyper.get("lr", 1e-2)}
+    if momentum in ("heavy_ball", "nesterov", "movement"):
+        full["momentum"] = hyper.get("momentum", 0.9)
+    if rms in ("rmsprop", "rmsprop_lecture"):
+        full["alpha"] = hyper.get("alpha", 0.99 if rms == "rmsprop" else 0.9)
+    if rms in ("rmsprop", "adagrad_sum", "adam"):
+        full["eps"] = hyper.get("eps", 1e-10 if rms == "adagrad_sum" else 1e-8)
+    if (momentum, rms) == ("ema", "adam"):
+        full["betas"] = (hyper.get("beta1", 0.9), hyper.get("beta2", 0.999))
+    return name, convention, full
+
+
+COUNTERPART_LABEL = "same steps, other parts: "
+
+
+def counterpart_of(momentum: str, rms: str, schedule: str, lr: float) -> RunSetup | None:
+    """A genuinely different computation that must take the same steps as the composed run, or None
+    (scene 12's measured claim). The lecture's Adagrad divides by the root *mean* square,
+    σ_t = √(Σ_{k≤t} g_k² / (t+1)); with η_t = η/√(t+1) the ratio η_t/σ_t is η/√(Σ_{k≤t} g_k²) — the
+    book's and PyTorch's Adagrad (root of the *sum*, ε = 0) with a constant η. Only that ratio enters
+    the update, whatever the momentum part does with it."""
+    if (rms, schedule) != ("adagrad_mean", "inverse_sqrt"):
+        return None
+    if momentum == "none":
+        return RunSetup(COUNTERPART_LABEL + "Adagrad (PyTorch: root of the sum, ε = 0), constant η", "adagrad",
+                        _h(lr=float(lr), eps=0.0), convention="torch")
+    return RunSetup(COUNTERPART_LABEL + f"constant × {momentum} × adagrad_sum (ε = 0)", f"{momentum}+adagrad_sum",
+                    _h(lr=float(lr), eps=0.0), composed=True)
+
+
+def parts_runs(momentum: str, rms: str, schedule: str, schedule_args: dict, lr: float) -> tuple[RunSetup, ...]:
+    """Scene 12's runs for the parts picked: the composed run; its named twin if it has one (built from
+    the same parts: it shows the composer's wiring); a counterpart if there is one (counterpart_of)."""
+    hyper = {"lr": float(lr)}
+    sched = tuple(sorted(schedule_args.items()))
+    runs = [RunSetup(f"composed: {schedule} × {momentum} × {rms}", f"{momentum}+{rms}", tuple(hyper.items()),
+                     schedule, sched, composed=True)]
+    twin = twin_of(f"{momentum}+{rms}", hyper)
+    if twin is not None:
+        name, convention, full = twin
+        runs.append(RunSetup(f"named: {name} ({convention})", name, tuple(full.items()), schedule, sched,
+                             convention=convention))
+    other = counterpart_of(momentum, rms, schedule, lr)
+    if other is not None:
+        runs.append(other)
+    return tuple(runs)
+
+
 # ------------------------------------------------------------------------------------ the scenes
 S1 = Scene(
     1, "stuck-not-small", "Training stuck ≠ small gradient",
@@ -109,7 +178,7 @@ S2 = Scene(
     "Shrinking the learning rate to 10⁻⁷ calms the bouncing: the point slides down the steep wall "
     "without ever crossing the valley floor. But along the flat direction the same tiny η barely "
     "moves it — after 100,000 updates it has covered about one percent of the way to the minimum.",
-    "After 100,000 updates the point has no y-crossing at all and has covered less than 10 % of the "
+    "After 100,000 updates the point has no y-crossing at all and has covered less than 2 % of the "
     "way along x.",
     r"\theta^{t+1} \leftarrow \theta^{t} - \eta\, g^{t}, \qquad \eta = 10^{-7}",
     surface="bowl", start=(-8.0, 2.0), steps=100_000,
@@ -147,8 +216,8 @@ S4 = Scene(
     "the step is too big for the steep walls and the point erupts up the wall (the study notes call "
     "it 喷发, an eruption). Up there the gradients are large again, σ grows back, the steps shrink "
     "and the point falls back to the floor.",
-    "Late in the run at least one step in y is more than 10× the median of the steps before it, and "
-    "the steps shrink back afterwards.",
+    "Late in the run (in its second half) at least one step in y bursts — at least 0.05 long and 10× "
+    "the median of the 200 steps before it — and the steps shrink back afterwards.",
     r"\sigma_i^{t} = \sqrt{\frac{1}{t+1}\sum_{k=0}^{t} \left(g_i^{k}\right)^2}"
     r"\;\xrightarrow{\;g_y \approx 0\;}\; \text{small} \quad\Rightarrow\quad \frac{\eta}{\sigma_y^{t}}\ \text{large}",
     surface="bowl", start=(-8.0, 1.0), steps=3000,
@@ -165,7 +234,8 @@ S5 = Scene(
     "With η_t = 0.1·0.999ᵗ the same Adagrad run still crosses the flat direction, but the growing "
     "1/σ in the steep direction is now held in check by the shrinking η_t, and the point arrives "
     "without a single burst.",
-    "With the decaying η_t there is no burst at all, and the run ends within 10⁻³ of the minimum.",
+    "With the decaying η_t there is no burst at all, while the same run with a constant η bursts; the "
+    "decaying run ends within 10⁻³ of the minimum.",
     r"\theta_i^{t+1} \leftarrow \theta_i^{t} - \frac{\eta^{t}}{\sigma_i^{t}}\, g_i^{t}, \qquad "
     r"\eta^{t} = \eta\,\gamma^{t}",
     surface="bowl", start=(-8.0, 1.0), steps=3000,
@@ -180,11 +250,14 @@ S5 = Scene(
 S6 = Scene(
     6, "warm-up", "Warm-up: first increase η, then decrease it",
     "Some famous recipes start with a small learning rate, raise it, and only then let it decay. "
-    "A likely reason: σ is a statistic of past gradients, and after a handful of steps it is a poor "
-    "estimate, so big early steps are risky. The Transformer's formula and ResNet's 0.01-then-0.1 "
-    "are plotted exactly; RAdam builds the same caution into the optimizer.",
-    "The Transformer rate peaks at step 4000 at 512^-0.5·4000^-0.5 and ResNet's is 0.01 for 400 "
-    "steps then 0.1, both equal to the papers' formulas; RAdam skips σ for its first 5 steps.",
+    "Why warm-up helps is still an open research question; one possible explanation: σ is a "
+    "statistic of past gradients, and after a handful of steps it is a poor estimate, so big early "
+    "steps are risky. Below are the Transformer's formula, plotted exactly, and ResNet's 0.01-then-0.1 "
+    "(the paper switches once the training error is below 80 %, after about 400 iterations; drawn "
+    "here at iteration 400); RAdam builds the same caution into the optimizer.",
+    "The Transformer rate peaks at step 4000 at 512^-0.5·4000^-0.5, equal to the paper's formula; "
+    "ResNet's is drawn as 0.01 for the first 400 iterations (the paper's ≈ 400, until the training "
+    "error is below 80 %) then 0.1; PyTorch's RAdam skips σ for its first 5 steps.",
     r"\eta^{t} = d_{\text{model}}^{-0.5}\cdot\min\!\left(\text{step}^{-0.5},\ \text{step}\cdot"
     r"\text{warmup\_steps}^{-1.5}\right)",
     surface="himmelblau", steps=300,
@@ -193,9 +266,11 @@ S6 = Scene(
                    _h(warmup_steps=100, total_steps=300), convention="torch"),
           RunSetup("RAdam, η = 0.05", "radam", _h(lr=0.05), convention="torch")),
     plots=("lr", "loss"), playground_runs=(0, 2),
-    note="RAdam (Liu et al., 2020) measures how reliable σ is (ρ_t) and, while fewer than about five "
-    "gradients have been seen, takes a plain momentum step instead of dividing by σ — a warm-up "
-    "built into the optimizer. The Transformer used Adam with β₂ = 0.98 and ε = 10⁻⁹.",
+    note="RAdam (Liu et al., 2020) measures how reliable σ is (ρ_t) and, while too few gradients have "
+    "been seen, takes a plain momentum step instead of dividing by σ — a warm-up built into the "
+    "optimizer. The runs here use PyTorch's RAdam, which divides by σ once ρ_t > 5 (its first 5 "
+    "steps are plain); the paper's algorithm uses ρ_t > 4 (4 plain steps). The Transformer used Adam "
+    "with β₂ = 0.98 and ε = 10⁻⁹.",
 )
 
 S7 = Scene(
@@ -203,7 +278,8 @@ S7 = Scene(
     "On a crescent-shaped valley the slope changes along the way: the walls are steep where the run "
     "starts and gentle further on. Adagrad averages over the whole past, so once the slope drops its "
     "σ stays stuck at the old, large value. RMSProp weights recent gradients more — the smaller α, "
-    "the more — so its σ drops with the slope within a few steps.",
+    "the more — so with a small α its σ drops with the slope within a few steps (with α = 0.9 it "
+    "takes dozens).",
     "After the gradient falls tenfold, RMSProp with α = 0.5 brings σ within 2× of the new slope in "
     "at most 5 steps, α = 0.9 takes longer, and Adagrad takes more than 100 steps.",
     r"\sigma_i^{t} = \sqrt{\alpha\left(\sigma_i^{t-1}\right)^2 + (1-\alpha)\left(g_i^{t}\right)^2},"
@@ -223,9 +299,10 @@ S8 = Scene(
     "Plain gradient descent stops where the gradient vanishes — at a saddle point or in a small "
     "local minimum. A ball rolling downhill keeps its speed: momentum moves by the last movement "
     "scaled by λ, minus η times the gradient, so it coasts through the flat spot or over the bump "
-    "and on to the deeper minimum.",
-    "Gradient descent ends within 0.1 of the critical point; momentum ends within 10⁻³ of the deeper "
-    "minimum, and every movement equals λ·(last movement) − η·gradient.",
+    "and on to the minimum beyond (the saddle surface has only that one; on the local-minimum "
+    "surface it is the deeper one).",
+    "Gradient descent ends within 0.1 of the critical point; momentum ends within 10⁻³ of the minimum "
+    "beyond it, and every movement equals λ·(last movement) − η·gradient.",
     r"m^{t+1} = \lambda\, m^{t} - \eta\, g^{t}, \qquad \theta^{t+1} = \theta^{t} + m^{t+1}, \qquad m^0 = 0",
     surface="saddle", steps=300, surfaces=("local_minimum",),
     runs=(RunSetup("GD, η = 0.03", "gd", _h(lr=0.03), convention="lecture"),
@@ -247,26 +324,37 @@ S9 = Scene(
           RunSetup("Nesterov", "nesterov", _h(lr=0.03, momentum=0.9))),
     conventions=("book", "torch"),
     convention_note="The book takes the gradient at the look-ahead point θ + λv. PyTorch rewrites "
-    "Nesterov so that the gradient is taken at the current point (m = g + μb): the path is similar "
-    "but not the same, and the look-ahead check no longer applies.",
+    "Nesterov so that the gradient is taken at the point it stores (m = g + μb): the points it stores "
+    "are exactly the book's look-ahead points θ + λv (to round-off, about 10⁻¹⁵), so its path is the "
+    "book's path shifted by λv. The look-ahead check reads the gradient back from the book's form and "
+    "no longer applies.",
     plots=("x", "loss"),
 )
 
 S10 = Scene(
     10, "adam", "Adam = RMSProp + momentum",
     "Adam keeps two running averages: one of the gradients, which gives the direction like momentum, "
-    "and one of their squares, which gives σ like RMSProp. Built from those two parts with the "
-    "composer, the run is the named Adam step for step.",
-    "The composed run (schedule × momentum × RMS) and the named Adam run differ by less than 10⁻¹².",
+    "and one of their squares, which gives σ like RMSProp. Leave out its bias correction and Adam is "
+    "exactly that: momentum (an average of the gradients) divided by RMSProp's own σ with α = β₂, "
+    "and the two runs take the same steps. The bias correction divides both averages "
+    "by 1 − βᵗ, which matters while they are still near their start at 0: it makes Adam's first step "
+    "η in every coordinate.",
+    "Adam without bias correction and EMA momentum × RMSProp's σ (α = β₂) differ by less than "
+    "10⁻¹²; Adam's first step is η in each coordinate (to 10⁻⁶), without bias correction it is "
+    "(1 − β₁)/√(1 − β₂) ≈ 3.16·η.",
     r"\theta_t = \theta_{t-1} - \eta\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}, \quad "
     r"\hat m_t = \frac{m_t}{1-\beta_1^t}, \quad \hat v_t = \frac{v_t}{1-\beta_2^t}",
     surface="bowl", start=(-8.0, 2.0), steps=500,
-    runs=(RunSetup("Adam (named)", "adam", _h(lr=0.1), "cosine", _h(T_max=500), convention="torch"),
-          RunSetup("EMA momentum × Adam's RMS (composed)", "ema+adam", _h(lr=0.1), "cosine", _h(T_max=500),
-                   composed=True),
-          RunSetup("Adam's RMS alone (composed)", "none+adam", _h(lr=0.1), "cosine", _h(T_max=500),
-                   composed=True, reference=True)),
+    runs=(RunSetup("Adam", "adam", _h(lr=0.1), "cosine", _h(T_max=500), convention="torch"),
+          RunSetup("Adam without bias correction", "adam", _h(lr=0.1, bias_correction=False), "cosine",
+                   _h(T_max=500), convention="torch"),
+          RunSetup("EMA momentum × RMSProp's σ, α = β₂ (composed)", "ema+rmsprop",
+                   _h(lr=0.1, beta1=0.9, alpha=0.999, eps=1e-8, bias_correction=False), "cosine", _h(T_max=500),
+                   composed=True)),
     plots=("loss", "step_size"),
+    note="Without bias correction the first averages are small: m₁ = (1 − β₁)·g₁ and v₁ = (1 − β₂)·g₁², "
+    "so the first step is η·(1 − β₁)/√(1 − β₂) ≈ 3.16·η per coordinate for β₁ = 0.9, β₂ = 0.999. "
+    "Dividing by 1 − β₁ᵗ and 1 − β₂ᵗ turns it into η.",
 )
 
 S11 = Scene(
@@ -285,39 +373,32 @@ S11 = Scene(
     plots=("grad_norm", "x"), playground_runs=(1,),
 )
 
+PARTS_DEFAULT = ("none", "adagrad_mean", "inverse_sqrt", (), 0.1)  # scene 12's parts: momentum, RMS, schedule,
+                                                                  # its arguments, η
+
 S12 = Scene(
     12, "summary", "Summary: one rule, three parts",
     "Every optimizer in the lectures is the same rule with three parts: a schedule gives η_t, a "
     "momentum part gives the direction m_t (a weighted sum of past gradients), and an RMS part gives "
-    "the size σ_t (only the magnitude). Pick the parts yourself; when they match a named optimizer "
-    "the two runs coincide.",
-    "The composed run equals the named optimizer it matches to 10⁻¹².",
+    "the size σ_t (only the magnitude). Pick the parts yourself: where a named optimizer is built "
+    "from the same parts, its run coincides with yours by construction, which only shows that the "
+    "parts are wired alike. Different parts can also take the same steps, because only the ratio "
+    "η_t/σ_t enters the update: the lecture's Adagrad (root *mean* square) with η_t = η/√(t+1) is "
+    "the book's and PyTorch's Adagrad (root of the *sum*, ε = 0) with a constant η.",
+    "The lecture's Adagrad with η_t = η/√(t+1) and PyTorch's Adagrad (sum, ε = 0) with a constant η "
+    "differ by less than 10⁻¹²; a composition and the named optimizer built from the same parts agree "
+    "to 10⁻¹² (a check of the wiring).",
     r"\theta_i^{t+1} \leftarrow \theta_i^{t} - \frac{\overbrace{\eta^{t}}^{\text{schedule}}}"
     r"{\underbrace{\sigma_i^{t}}_{\text{RMS: magnitude}}}\;\underbrace{m_i^{t}}_{\text{momentum: direction}}",
     surface="bowl", start=(-8.0, 1.0), steps=3000,
-    runs=(RunSetup("composed: exponential × none × adagrad_mean", "none+adagrad_mean", _h(lr=0.1),
-                   "exponential", _h(gamma=0.999), composed=True),
-          RunSetup("named: Adagrad (lecture), η_t = 0.1·0.999ᵗ", "adagrad", _h(lr=0.1), "exponential",
-                   _h(gamma=0.999), convention="lecture")),
+    runs=parts_runs(*PARTS_DEFAULT[:3], dict(PARTS_DEFAULT[3]), PARTS_DEFAULT[4]),
     plots=("lr", "step_size"),
-    note="The default composition is scene 5's run: the lecture's Adagrad with a decaying η.",
+    note="η_t/σ_t = (η/√(t+1)) / √(Σ g²/(t+1)) = η/√(Σ g²): the √(t+1) of the schedule cancels the one "
+    "of the mean. The counterpart is drawn when the RMS part is adagrad_mean and the schedule "
+    "inverse_sqrt, with any momentum part.",
 )
 
 SCENES: tuple[Scene, ...] = (S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11, S12)
-
-# composed parts -> the named optimizer and convention they equal (scene 12); hyperparameters map by name
-NAMED_TWINS: dict[tuple[str, str], tuple[str, str]] = {
-    ("none", "none"): ("gd", "torch"),
-    ("heavy_ball", "none"): ("momentum", "torch"),
-    ("nesterov", "none"): ("nesterov", "torch"),
-    ("movement", "none"): ("momentum", "lecture"),
-    ("none", "adagrad_sum"): ("adagrad", "torch"),
-    ("none", "adagrad_mean"): ("adagrad", "lecture"),
-    ("none", "rmsprop"): ("rmsprop", "torch"),
-    ("none", "rmsprop_lecture"): ("rmsprop", "lecture"),
-    ("ema", "adam"): ("adam", "torch"),
-}
-
 
 def get(number_or_slug) -> Scene:
     for s in SCENES:
@@ -334,36 +415,9 @@ def compose_hyper(hyper: dict) -> dict:
     return out
 
 
-def twin_of(parts: str, hyper: dict) -> tuple[str, str, dict] | None:
-    """The named (optimizer, convention, hyperparameters) that the composed `parts` equal, or None."""
-    momentum, rms = parts.split("+")
-    if (momentum, rms) not in NAMED_TWINS:
-        return None
-    name, convention = NAMED_TWINS[(momentum, rms)]
-    full = {"lr": hyper.get("lr", 1e-2)}
-    if momentum in ("heavy_ball", "nesterov", "movement"):
-        full["momentum"] = hyper.get("momentum", 0.9)
-    if rms in ("rmsprop", "rmsprop_lecture"):
-        full["alpha"] = hyper.get("alpha", 0.99 if rms == "rmsprop" else 0.9)
-    if rms in ("rmsprop", "adagrad_sum", "adam"):
-        full["eps"] = hyper.get("eps", 1e-10 if rms == "adagrad_sum" else 1e-8)
-    if (momentum, rms) == ("ema", "adam"):
-        full["betas"] = (hyper.get("beta1", 0.9), hyper.get("beta2", 0.999))
-    return name, convention, full
-
-
 def composed_scene(scene: Scene, momentum: str, rms: str, schedule: str, schedule_args: dict, lr: float) -> Scene:
-    """Scene 12 with the parts the user picked: the composed run, and its named twin if it has one."""
-    hyper = {"lr": float(lr)}
-    sched = tuple(sorted(schedule_args.items()))
-    runs = [RunSetup(f"composed: {schedule} × {momentum} × {rms}", f"{momentum}+{rms}", tuple(hyper.items()),
-                     schedule, sched, composed=True)]
-    twin = twin_of(f"{momentum}+{rms}", hyper)
-    if twin is not None:
-        name, convention, full = twin
-        runs.append(RunSetup(f"named: {name} ({convention})", name, tuple(full.items()), schedule, sched,
-                             convention=convention))
-    return replace(scene, runs=tuple(runs))
+    """Scene 12 with the parts the user picked (parts_runs)."""
+    return replace(scene, runs=parts_runs(momentum, rms, schedule, schedule_args, lr))
 
 
 def run_setup(scene: Scene, run: RunSetup, convention: str | None = None, surface: str | None = None,

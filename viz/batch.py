@@ -80,16 +80,27 @@ def timing_figure(timing, height: int = 340) -> go.Figure:
 
 
 def escape_figure(results, height: int = 340) -> go.Figure:
-    """Fraction of runs that escaped against batch size, with ±1 standard-error bars; one line per
-    surface. The hover gives the gradient-noise scale σ_B."""
+    """Fraction of runs that escaped (without diverging) against batch size, with ±1 standard-error
+    bars; one line per surface. The hover gives the gradient-noise scale σ_B and the fraction that
+    diverged; where any run diverged, a dotted line per surface shows that fraction too."""
+    results = list(results)
+    if not results:
+        raise ValueError("No escape results to plot (give at least one noise.escape result)")
     fig = go.Figure()
     for i, r in enumerate(results):
+        c = COLORS[i % len(COLORS)]
         fig.add_trace(go.Scatter(
             x=list(r.batch_sizes), y=list(r.fractions), mode="lines+markers", name=r.surface,
             error_y=dict(type="data", array=list(r.stderr()), visible=True),
-            customdata=np.stack([r.noise, r.escaped], 1),
-            hovertemplate="batch %{x}: %{y:.0%} escaped (%{customdata[1]:.0f} runs), noise σ_B=%{customdata[0]:.3g}<extra></extra>",
-            line=dict(color=COLORS[i % len(COLORS)])))
+            customdata=np.stack([r.noise, r.escaped, r.diverged], 1),
+            hovertemplate="batch %{x}: %{y:.0%} escaped (%{customdata[1]:.0f} runs), %{customdata[2]:.0%} diverged, "
+                          "noise σ_B=%{customdata[0]:.3g}<extra></extra>",
+            line=dict(color=c)))
+        if any(d > 0 for d in r.diverged):
+            fig.add_trace(go.Scatter(
+                x=list(r.batch_sizes), y=list(r.diverged), mode="lines+markers", name=f"{r.surface}: diverged",
+                hovertemplate="batch %{x}: %{y:.0%} diverged<extra></extra>",
+                line=dict(color=c, dash="dot"), marker=dict(symbol="x")))
     fig.update_layout(height=height, margin=dict(l=50, r=10, t=30, b=40),
                       xaxis=dict(title="batch size B (of N = 20)", type="log", tickvals=list(results[0].batch_sizes)),
                       yaxis=dict(title="fraction of runs that escaped", range=[-0.05, 1.05], tickformat=".0%"),
@@ -124,7 +135,10 @@ def sharp_flat_figure(surface, result, *, train_fn, test_fn, height: int = 380) 
 
 
 def basin_bars(result, height: int = 300) -> go.Figure:
-    """Stacked bars: the fraction of runs that ended in the flat and in the sharp minimum, per batch size."""
+    """Stacked bars: the fraction of runs that ended in the flat and in the sharp minimum, per batch
+    size (and in neither, when any did; diverged runs are among those)."""
+    if not result.batch_sizes:
+        raise ValueError("No batch sizes in this sharp-vs-flat result: nothing to plot")
     labels = [f"batch {b}" for b in result.batch_sizes]
     fig = go.Figure()
     for key, color in (("flat", COLORS[2]), ("sharp", COLORS[3]), ("other", "#bbbbbb")):
