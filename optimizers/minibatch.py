@@ -223,6 +223,18 @@ def _starts(surface, start, K: int) -> np.ndarray:
     return np.broadcast_to(start, (K, 2)).copy() if start.shape == (2,) else start
 
 
+def _check_data(surface, batch_size, shuffle) -> tuple[int, int]:
+    """(N, B) for minibatch training of `surface`, or a ValueError naming what is wrong."""
+    if not isinstance(surface, DataSurface):
+        raise ValueError("Minibatch training needs a data-defined surface (surfaces.data), not "
+                         f"{getattr(surface, 'name', surface)!r}")
+    N = surface.n_examples
+    B = _check_int("batch_size", batch_size, 1, N)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise ValueError(f"Invalid shuffle: {shuffle!r} (expected True or False)")
+    return N, B
+
+
 def run(surface: DataSurface, optimizer: str | Optimizer = "gd", batch_size: int = 1, epochs: int = 5,
         start=None, *, shuffle: bool = True, seed: int | Sequence[int] = 0, schedule: str = "constant",
         schedule_args: dict | None = None, convention: str = "torch", device: str = "cpu",
@@ -237,14 +249,8 @@ def run(surface: DataSurface, optimizer: str | Optimizer = "gd", batch_size: int
     >>> t.path.shape, t.updates_per_epoch
     ((13, 2), 4)
     """
-    if not isinstance(surface, DataSurface):
-        raise ValueError("Minibatch training needs a data-defined surface (surfaces.data), not "
-                         f"{getattr(surface, 'name', surface)!r}")
-    N = surface.n_examples
-    B = _check_int("batch_size", batch_size, 1, N)
+    N, B = _check_data(surface, batch_size, shuffle)
     E = _check_int("epochs", epochs, 1, MAX_EPOCHS)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise ValueError(f"Invalid shuffle: {shuffle!r} (expected True or False)")
     seeds = _check_seeds(seed)
     dev = pick_device(device)
     upe = updates_per_epoch(N, B)
@@ -314,14 +320,8 @@ def final_points(surface: DataSurface, optimizer: str | Optimizer, batch_size: i
     every epoch's batches up front, so its only limit is the work, K · updates · N ≤ MAX_WORK
     (not MAX_EPOCHS). `start` is (x, y) or (K, 2). Returns (points (K, 2), diverged_at (K,) with
     -1 for none, else the update that failed, 1-based)."""
-    if not isinstance(surface, DataSurface):
-        raise ValueError("Minibatch training needs a data-defined surface (surfaces.data), not "
-                         f"{getattr(surface, 'name', surface)!r}")
-    N = surface.n_examples
-    B = _check_int("batch_size", batch_size, 1, N)
+    N, B = _check_data(surface, batch_size, shuffle)
     T = _check_int("updates", updates, 1, MAX_UPDATES)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise ValueError(f"Invalid shuffle: {shuffle!r} (expected True or False)")
     seeds = _check_seeds(seeds)
     K = len(seeds)
     if K * T * N > MAX_WORK:
