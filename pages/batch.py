@@ -18,7 +18,8 @@ ensure_entry()  # a deep link on a fresh server still runs under app.py
 N = sdata.N_DEFAULT
 LR_DEFAULTS = {"gd": 0.02, "momentum": 0.01, "nesterov": 0.01, "adagrad": 1.0, "rmsprop": 0.1, "adam": 0.3,
                "adamw": 0.3, "nadam": 0.3, "radam": 0.3}
-LABELS = {"batch_size": "Batch size B", "epochs": "Epochs", "seed": "Seed"}  # widget keys, for notes
+LABELS = {"batch_size": "Batch size B", "epochs": "Epochs", "seed": "Seed", "optimizer": "Optimizer",
+          "convention": "Formulas", "timing_sizes": "Batch sizes to time"}  # widget keys, for notes
 
 
 def note_label(key: str) -> str:

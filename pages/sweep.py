@@ -22,14 +22,15 @@ OPTIMIZERS = [o for o in optimizers.names() if sw.second_params(o)]
 WORK_PER_CHUNK = 600_000      # cells × steps per batched run before the grid is split for the progress bar
 LABELS = {"sw_lr_lo": "Lowest η", "sw_lr_hi": "Highest η", "sw_n_lr": "η values", "sw_steps": "Steps per run",
           "sw_w_lo": "Shortest warm-up", "sw_w_hi": "Longest warm-up", "sw_n_values": "values",
-          "sw_tol": "Tolerance"}  # widget keys, for notes
+          "sw_tol": "Tolerance", "sw_metric": "Colour shows", "sw_optimizer": "Optimizer", "sw_surface": "Surface",
+          "sw_convention": "Formulas"}  # widget keys, for notes
 
 
 def note_label(key: str) -> str:
     for prefix, word in (("sw_lo_", "Lowest"), ("sw_hi_", "Highest")):
         if key.startswith(prefix):
             return f"{word} {sw.SECOND.get(key.rsplit('_', 1)[-1], (key,))[0]}"
-    return LABELS.get(key, key)
+    return "Second hyperparameter" if key.startswith("sw_param_") else LABELS.get(key, key)
 
 
 def playground_lrs(lo: float, hi: float, n: int) -> tuple[float, ...]:

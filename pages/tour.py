@@ -49,12 +49,13 @@ def _scene_from_url(notes: list) -> int:
         n = None
     if n in NUMBERS:
         return n
-    notes.append(f"scene: {limits._short(raw)} is not a scene number ({NUMBERS[0]} to {NUMBERS[-1]}); "
+    notes.append(f"scene: {limits.short(raw)} is not a scene number ({NUMBERS[0]} to {NUMBERS[-1]}); "
                  f"opening scene {NUMBERS[0]}.")
     return NUMBERS[0]
 
 
-notes = compat.take_notes(lambda key: {"tour_p_lr": "η"}.get(key, key))
+notes = compat.take_notes(lambda key: {"tour_p_lr": "η", "tour_scene": "scene", "tour_p_sched": "schedule η_t",
+                                       "tour_p_mom": "momentum part m_t", "tour_p_rms": "RMS part σ_t"}.get(key, key))
 if "tour_scene" not in ss:
     ss["tour_scene"] = _scene_from_url(notes)
 

@@ -81,8 +81,9 @@ def test_wrong_typed_widget_values_over_the_websocket_show_no_exception():
     assert "Traceback" not in log, log[-3000:]
 
 
-async def _rerun_numbers(ws, values: dict, timeout: float = 120) -> ws_client.Run:
-    """As ws_client.rerun, but each value goes out as a number_input's double_value."""
+async def _rerun_scalars(ws, values: dict, timeout: float = 120) -> ws_client.Run:
+    """As ws_client.rerun, but each value goes out as a single value: a number as a number_input's
+    double_value, a string as a selectbox's or radio's string_value."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -90,7 +91,11 @@ async def _rerun_numbers(ws, values: dict, timeout: float = 120) -> ws_client.Ru
     m.rerun_script.query_string = ""
     for wid, v in values.items():
         w = m.rerun_script.widget_states.widgets.add()
-        w.id, w.double_value = wid, v
+        w.id = wid
+        if isinstance(v, str):
+            w.string_value = v
+        else:
+            w.double_value = v
     await ws.send(m.SerializeToString())
     run = ws_client.Run()
     while True:
@@ -106,16 +111,19 @@ async def _numbers_session(hostport: str) -> tuple[list[str], list[str]]:
     problems, infos = [], []
 
     async def rerun(ws, values):
-        run = await _rerun_numbers(ws, values)
+        run = await _rerun_scalars(ws, values)
         problems.extend(f"{e.exception.type}: {e.exception.message[:200]}" for e in run.of_type("exception"))
         infos.extend(e.alert.body for e in run.of_type("alert"))
-        return {e.number_input.label: e.number_input for e in run.of_type("number_input")}
+        return ({e.number_input.label: e.number_input for e in run.of_type("number_input")},
+                {e.selectbox.label: e.selectbox for e in run.of_type("selectbox")})
 
     async with ws_client.connect(hostport) as ws:
-        boxes = await rerun(ws, {})
+        boxes, selects = await rerun(ws, {})
         steps = boxes["steps"].id
         for bad in (float("nan"), float("inf"), 1e9):
             await rerun(ws, {steps: bad})
+        schedule = selects["learning-rate schedule η_t"].id
+        await rerun(ws, {schedule: "no such schedule"})       # Streamlit would reset it to its default
         await rerun(ws, {})                                   # the session still works
     return problems, infos
 
@@ -131,4 +139,5 @@ def test_non_finite_and_out_of_range_numbers_over_the_websocket():
     text = "\n".join(infos)
     assert "steps: nan is not a finite number; kept 300" in text and "steps: inf is not a finite number" in text
     assert "steps: 1e+09 is outside [1, 100000]; clamped to 100000" in text
+    assert "schedule: 'no such schedule' is not one of the choices; kept constant." in text
     assert "Traceback" not in log, log[-3000:]

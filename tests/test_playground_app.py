@@ -558,9 +558,20 @@ def test_epsilon_follows_the_convention_unless_chosen():
     at.radio(key="pg_conv").set_value("book").run()
     assert ok(at).session_state[eps] == 1e-6 and "rmsprop,eps=1e-06,lr=0.01" in at.query_params["opt"]
     at.radio(key="pg_conv").set_value("lecture").run()
-    assert at.select_slider(key=eps).disabled and "lecture" in at.select_slider(key=eps).help
+    assert at.select_slider(key=eps).disabled and "The lecture's σ has no ε" in at.select_slider(key=eps).help
     at.radio(key="pg_conv").set_value("torch").run()
     assert ok(at).session_state[eps] == 1e-8 and not at.select_slider(key=eps).disabled
     at.select_slider(key=eps).set_value(1e-4).run()
     at.radio(key="pg_conv").set_value("book").run()
     assert ok(at).session_state[eps] == 1e-4
+
+
+@pytest.mark.parametrize("name, convention, words", [
+    ("adagrad", "torch", "outside the root"), ("adagrad", "book", "8.4 (1e-7)"), ("rmsprop", "book", "√(δ + r)"),
+    ("adagrad", "lecture", "σ has no ε"), ("rmsprop", "lecture", "σ has no ε"), ("adam", "lecture", "Adam paper"),
+    ("adam", "book", "algorithm 8.7"), ("radam", "lecture", "the lecture has no formula for RAdam"),
+    ("nadam", "book", "the book has no formula for NAdam"), ("compose", "lecture", "chosen σ part")])
+def test_epsilon_help_says_what_epsilon_is_in_each_formula(name, convention, words):
+    from ui.runs import torch_only
+
+    assert words in controls._eps_help(name, convention, torch_only(name, "eps", convention))

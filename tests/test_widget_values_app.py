@@ -1,5 +1,5 @@
 """Widget values a browser never sends (NaN, ±inf, values outside a widget's bounds, a select_slider
-label that is not an option, an over-long formula), sent as AppTest sends them: the page must not
+label that is not an option, a choice that is not an option, an over-long formula), sent as AppTest sends them: the page must not
 break, and the value is clamped (or the previous one kept) with a visible note (ui/compat.py).
 
 The product rule: "Bad input gets a clear message and loses nothing: out-of-range hyperparameters
@@ -132,6 +132,52 @@ def test_a_select_slider_label_that_is_no_number_keeps_the_previous_value():
     w.string_array_value.data.append("0.0123")
     keep, note = compat.correct(serde, w, 0.5)
     assert keep and list(w.string_array_value.data) == ["0.0126"] and "nearest value 0.0126" in note
+
+
+def test_a_choice_that_is_not_an_option_keeps_the_previous_choice():
+    """selectbox, radio, segmented control and multiselect: an unknown label is dropped (Streamlit
+    would reset the widget to its default), with a note naming the kept choice as the widget shows it.
+    (AppTest refuses to send such a label: the guard itself, on WidgetStates; over the websocket in
+    tests/test_malformed_client.py.)"""
+    from streamlit.elements.widgets.button_group import _SingleSelectButtonGroupSerde
+    from streamlit.elements.widgets.multiselect import MultiSelectSerde
+    from streamlit.elements.widgets.radio import RadioSerde
+    from streamlit.elements.widgets.selectbox import SelectboxSerde
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    from ui import compat
+
+    options = ["torch", "lecture", "book"]
+    shown = {"torch": "PyTorch", "lecture": "the lecture", "book": "the book"}
+    index = {shown[o]: i for i, o in enumerate(options)}
+    kw = dict(formatted_options=list(index), formatted_option_to_option_index=index, default_option_index=0,
+              format_func=shown.get)
+
+    def single(value, field="string_value"):
+        w = WidgetState(id="w")
+        if field == "string_value":
+            w.string_value = value
+        else:
+            w.string_array_value.data.append(value)
+        return w
+
+    for serde in (SelectboxSerde(options, **kw), RadioSerde(options, **kw)):
+        assert compat.correct(serde, single("the book"), "lecture") == (True, None)
+        assert compat.correct(serde, single("Adam"), "lecture") == (
+            False, "'Adam' is not one of the choices; kept the lecture.")
+        assert compat.correct(serde, single("Adam"), None) == (False, "'Adam' is not one of the choices; ignored.")
+    serde = _SingleSelectButtonGroupSerde(options, **kw)
+    assert compat.correct(serde, single("the book", "string_array_value"), "torch") == (True, None)
+    assert compat.correct(serde, single("x" * 60, "string_array_value"), "torch") == (
+        False, f"'{'x' * 37}...' is not one of the choices; kept PyTorch.")
+    serde = MultiSelectSerde(options, formatted_options=list(index), formatted_option_to_option_index=index,
+                             default_options_indices=[0], format_func=shown.get)
+    w = WidgetState(id="w")
+    w.string_array_value.data.extend(["PyTorch", "the book"])
+    assert compat.correct(serde, w, ["torch"]) == (True, None)
+    w.string_array_value.data.append("Adam")
+    assert compat.correct(serde, w, ["torch", "book"]) == (
+        False, "'Adam' is not one of the choices; kept PyTorch, the book.")
 
 
 def test_batch_out_of_range_values_are_clamped_with_a_note():

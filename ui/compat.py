@@ -27,7 +27,9 @@ message and loses nothing):
 - a number outside [min_value, max_value] (number_input, slider) is clamped to the nearer bound;
 - a select_slider label that is not an option but a number moves to the nearest numeric option
   (in log space when all options are positive); any other unknown label is dropped;
-- a text longer than the widget's max_chars is cut (as Streamlit does).
+- a text longer than the widget's max_chars is cut (as Streamlit does);
+- a choice that is not one of a selectbox's, radio's, segmented control's or multiselect's options
+  is dropped (Streamlit would reset the widget to its default).
 Each correction leaves a note, (widget key, text), in session state; a page shows them with
 `take_notes(label)`.
 """
@@ -117,13 +119,13 @@ def correct(serde, w, prev) -> tuple[bool, str | None]:
     TextInputSerde: max_chars); fix `w` in place. Returns (keep, note): keep False drops `w`, so
     the widget keeps `prev`, its previous value."""
     field = w.WhichOneof("value")
-    kept = f"kept {L._fmt(prev)}" if prev is not None else "ignored"
+    kept = f"kept {L.fmt(prev)}" if prev is not None else "ignored"
     if field in ("double_value", "int_value", "double_array_value") and _real(getattr(serde, "min_value", None)) \
             and _real(getattr(serde, "max_value", None)):
         values = list(w.double_array_value.data) if field == "double_array_value" else [getattr(w, field)]
         bad = [v for v in values if not math.isfinite(v)]
         if bad:
-            return False, f"{L._fmt(bad[0])} is not a finite number; {kept}."
+            return False, f"{L.fmt(bad[0])} is not a finite number; {kept}."
         lo, hi = serde.min_value, serde.max_value
         fixed = [type(v)(min(max(v, lo), hi)) for v in values]
         moved = [(v, c) for v, c in zip(values, fixed) if v != c]
@@ -134,7 +136,7 @@ def correct(serde, w, prev) -> tuple[bool, str | None]:
             w.double_array_value.data.extend(fixed)
         else:
             setattr(w, field, fixed[0])
-        return True, f"{L._fmt(moved[0][0])} is outside [{L._fmt(lo)}, {L._fmt(hi)}]; clamped to {L._fmt(moved[0][1])}."
+        return True, f"{L.fmt(moved[0][0])} is outside [{L.fmt(lo)}, {L.fmt(hi)}]; clamped to {L.fmt(moved[0][1])}."
     if field == "string_array_value" and hasattr(serde, "formatted_option_to_index"):
         index, labels = serde.formatted_option_to_index, list(w.string_array_value.data)
         unknown = [s for s in labels if s not in index]
@@ -142,7 +144,7 @@ def correct(serde, w, prev) -> tuple[bool, str | None]:
             return True, None
         v, options = L.parse_float(unknown[0]), list(serde.options)
         if v is None or len(unknown) > 1 or not all(_real(o) for o in options):
-            return False, f"{L._short(unknown[0])} is not one of the slider's values; {kept}."
+            return False, f"{L.short(unknown[0])} is not one of the slider's values; {kept}."
         if min(options) > 0:  # η, ε: nearest in log space
             v = min(max(v, min(options)), max(options))
             best = min(range(len(options)), key=lambda i: abs(math.log(options[i]) - math.log(v)))
@@ -151,12 +153,31 @@ def correct(serde, w, prev) -> tuple[bool, str | None]:
         label = next(s for s, i in index.items() if i == best)
         del w.string_array_value.data[:]
         w.string_array_value.data.extend([label if s == unknown[0] else s for s in labels])
-        return True, f"{L._short(unknown[0])} is not on the slider; using the nearest value {label}."
+        return True, f"{L.short(unknown[0])} is not on the slider; using the nearest value {label}."
+    options = getattr(serde, "formatted_option_to_option_index", None)  # selectbox, radio, segmented control, multiselect
+    if isinstance(options, dict) and field in ("string_value", "string_array_value"):
+        labels = [w.string_value] if field == "string_value" else list(w.string_array_value.data)
+        unknown = [s for s in labels if s not in options]
+        if not unknown:
+            return True, None
+        return False, f"{L.short(unknown[0])} is not one of the choices; {_kept_option(serde, prev)}."
     max_chars = getattr(serde, "max_chars", None)
     if field == "string_value" and max_chars is not None and len(w.string_value) > max_chars:
         n, w.string_value = len(w.string_value), w.string_value[:max_chars]
         return True, f"{n} characters is more than {max_chars}; cut to {max_chars}."
     return True, None
+
+
+def _kept_option(serde, prev) -> str:
+    """'kept <the previous choice as the widget shows it>' (a list for a multiselect)."""
+    if prev is None:
+        return "ignored"
+    fmt = getattr(serde, "format_func", str)
+    try:
+        shown = ", ".join(str(fmt(v)) for v in prev) if isinstance(prev, (list, tuple)) else str(fmt(prev))
+    except Exception:  # a format_func that cannot show it: the value itself
+        shown = str(prev)
+    return f"kept {shown}"
 
 
 def take_notes(label=str) -> list[str]:

@@ -28,10 +28,9 @@ PARAM_LABELS = {"lr": "η (learning rate)", "momentum": "momentum μ / λ", "alp
                 "beta2": "β₂", "eps": "ε", "bias_correction": "bias correction", "nesterov": "Nesterov",
                 "centered": "centered", "amsgrad": "AMSGrad", "weight_decay": "weight decay",
                 "momentum_decay": "momentum decay ψ"}
-EPS_HELP = {"book": "δ of the book's algorithms (8.4: 1e-7 for Adagrad, 8.5: 1e-6 for RMSProp, inside the root)",
-            "torch": "ε of torch.optim (added outside the root)"}
 NOTE_NAMES = {"pg_x0": "start x", "pg_y0": "start y", "pg_steps": "steps", "pg_noise": "noise", "pg_seed": "seed",
-              "pg_clip": "clip", "pg_formula": "formula"}  # as read_setup names them in its notes
+              "pg_clip": "clip", "pg_formula": "formula", "pg_sched": "schedule", "pg_conv": "convention",
+              "pg_surface": "surface", "pg_view": "view", "pg_device": "device"}  # as read_setup names them in its notes
 FLOAT_STEP = {"momentum": 0.01, "alpha": 0.001, "beta1": 0.01, "beta2": 0.0001, "weight_decay": 0.001,
               "momentum_decay": 0.001}
 
@@ -125,13 +124,34 @@ def read_opt(sid: int) -> OptSpec:
     return OptSpec(name, tuple(sorted(p.items())))
 
 
+def _eps_help(name: str, convention: str, off: bool) -> str:
+    """The ε slider's help: what ε is in this convention's formula for `name` (or that it has none)."""
+    label = LABELS[name]
+    if name == COMPOSE:
+        return "ε of the chosen σ part, where its formula has one"
+    if off:
+        if convention == "lecture":
+            return ("The lecture's σ has no ε: the update is η/σ · g with σ itself. σ is 0 only where every "
+                    "gradient so far was 0, and that coordinate then does not move.")
+        return f"Not part of the {convention}'s formula for {label}."
+    if convention != "torch" and name not in optimizers.presets.DEFINED[convention]:
+        return f"ε of torch.optim: the {convention} has no formula for {label}, so PyTorch's is used"
+    if convention == "book" and name == "adagrad":
+        return "δ of the book's algorithm 8.4 (1e-7), added to √r"
+    if convention == "book" and name == "rmsprop":
+        return "δ of the book's algorithm 8.5 (1e-6), inside the root: √(δ + r)"
+    if convention != "torch" and name == "adam":
+        return "ε of the Adam paper (the book's δ in algorithm 8.7), added outside the root, as in torch.optim"
+    return "ε of torch.optim (added outside the root)"
+
+
 def widget_label(key: str) -> str:
     """The name a note gives the widget `key` (ui.compat.take_notes): as read_setup names it."""
     ss = st.session_state
     if key.startswith("pg_o"):
         sid, _, param = key[len("pg_o"):].partition("_")
         name = ss.get(f"pg_o{sid}_name", "gd")
-        return f"{LABELS.get(name, name)} {param}"
+        return "optimizer" if param == "name" else f"{LABELS.get(name, name)} {param}"
     for sched in optimizers.SCHEDULES:
         if key.startswith(f"pg_sched_{sched}_"):
             return key[len(f"pg_sched_{sched}_"):]
@@ -351,7 +371,7 @@ def opt_widgets(sid: int, index: int, convention: str, n_slots: int):
             elif key == "eps":
                 _snap_state(wk, "ε", L.EPS_GRID)
                 st.select_slider(label, options=L.EPS_GRID, key=wk, format_func=lambda v: f"{v:.0e}", disabled=off,
-                                 help=help_ or EPS_HELP.get(convention))
+                                 help=_eps_help(name, convention, off))
             elif key in L.FLAGS:
                 ss[wk] = bool(ss[wk])
                 st.checkbox(label, key=wk, disabled=off, help=help_)

@@ -40,13 +40,15 @@ HYPER = {
 FLAGS = ("nesterov", "centered", "amsgrad", "bias_correction")
 
 
-def _fmt(v) -> str:
+def fmt(v) -> str:
+    """A number as notes show it (6 significant digits)."""
     if isinstance(v, float):
         return f"{v:.6g}"
     return str(v)
 
 
-def _short(raw) -> str:
+def short(raw) -> str:
+    """A user's raw text as notes quote it (cut to 40 characters)."""
     s = str(raw)
     return repr(s if len(s) <= 40 else s[:37] + "...")
 
@@ -75,7 +77,7 @@ def _within(name: str, v, bounds, notes: list):
     if lo <= v <= hi:
         return v
     c = min(max(v, lo), hi)
-    notes.append(f"{name}: {_fmt(v)} is outside [{_fmt(lo)}, {_fmt(hi)}]; clamped to {_fmt(c)}.")
+    notes.append(f"{name}: {fmt(v)} is outside [{fmt(lo)}, {fmt(hi)}]; clamped to {fmt(c)}.")
     return c
 
 
@@ -83,7 +85,7 @@ def clamp_float(name: str, raw, bounds: tuple[float, float], notes: list, defaul
     """`raw` as a float inside `bounds` (clamped with a note); `default` (with a note) if not a number."""
     v = parse_float(raw)
     if v is None:
-        notes.append(f"{name}: {_short(raw)} is not a finite number; using {_fmt(default)}.")
+        notes.append(f"{name}: {short(raw)} is not a finite number; using {fmt(default)}.")
         return default
     return _within(name, v, bounds, notes)
 
@@ -92,11 +94,11 @@ def clamp_int(name: str, raw, bounds: tuple[int, int], notes: list, default: int
     """`raw` as an integer inside `bounds`; a non-integer number is rounded (with a note)."""
     v = parse_float(raw)
     if v is None:
-        notes.append(f"{name}: {_short(raw)} is not an integer; using {_fmt(default)}.")
+        notes.append(f"{name}: {short(raw)} is not an integer; using {fmt(default)}.")
         return default
     i = int(round(v))
     if i != v:
-        notes.append(f"{name}: {_fmt(v)} is not an integer; rounded to {i}.")
+        notes.append(f"{name}: {fmt(v)} is not an integer; rounded to {i}.")
     return _within(name, i, bounds, notes)
 
 
@@ -106,7 +108,7 @@ def parse_flag(name: str, raw, notes: list, default: bool = False) -> bool:
         return True
     if s in ("0", "false", "no", "off", ""):
         return False
-    notes.append(f"{name}: {_short(raw)} is not 0 or 1; using {int(default)}.")
+    notes.append(f"{name}: {short(raw)} is not 0 or 1; using {int(default)}.")
     return default
 
 
@@ -115,7 +117,7 @@ def choose(name: str, raw, options: Sequence[str], notes: list, default: str) ->
     s = str(raw)
     if s in options:
         return s
-    notes.append(f"{name}: {_short(raw)} is not one of {', '.join(map(str, options))}; using {default!r}.")
+    notes.append(f"{name}: {short(raw)} is not one of {', '.join(map(str, options))}; using {default!r}.")
     return default
 
 
@@ -143,7 +145,7 @@ def snap(name: str, value: float, grid: Sequence[float], notes: list) -> float:
     v = min(max(value, g[0]), g[-1])
     best = float(g[np.argmin(np.abs(np.log(g) - math.log(v)))]) if v > 0 else float(g[0])
     if abs(best - value) > 1e-3 * abs(value):
-        notes.append(f"{name}: {_fmt(value)} is not on the slider; using the nearest value {_fmt(best)}.")
+        notes.append(f"{name}: {fmt(value)} is not on the slider; using the nearest value {fmt(best)}.")
     return best
 
 
@@ -172,7 +174,7 @@ def clamp_start(raw_xy: Iterable, bounds, notes: list, default) -> tuple[float, 
     except TypeError:
         xs = []
     if len(xs) != 2:
-        notes.append(f"start: {_short(raw_xy)} is not 'x,y'; using the surface's default start.")
+        notes.append(f"start: {short(raw_xy)} is not 'x,y'; using the surface's default start.")
         return tuple(map(float, default))
     (x0, x1), (y0, y1) = bounds
     x = clamp_float("start x", xs[0], (x0, x1), notes, float(default[0]))

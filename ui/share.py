@@ -217,7 +217,7 @@ def _kv(items: list[str], label: str, notes: list) -> list[tuple[str, str]]:
     out = []
     for item in items:
         if "=" not in item:
-            notes.append(f"{label}: {L._short(item)} is not key=value; ignored.")
+            notes.append(f"{label}: {L.short(item)} is not key=value; ignored.")
             continue
         k, v = item.split("=", 1)
         out.append((k.strip(), v.strip()))
@@ -228,7 +228,7 @@ def decode_opt(raw: str, notes: list) -> OptSpec | None:
     items = [s for s in str(raw).split(",")]
     name = items[0].strip()
     if name not in PARAMS:
-        notes.append(f"opt: unknown optimizer {L._short(name)}; ignored (choose from {', '.join(PARAMS)}).")
+        notes.append(f"opt: unknown optimizer {L.short(name)}; ignored (choose from {', '.join(PARAMS)}).")
         return None
     p = defaults(name)
     for k, v in _kv(items[1:], f"opt {name}", notes):
@@ -239,7 +239,7 @@ def decode_opt(raw: str, notes: list) -> OptSpec | None:
         elif k in PARAMS[name]:
             p[k] = L.clamp_hyper(k, v, notes, p[k], label=f"{name} ")
         else:
-            notes.append(f"opt {name}: no parameter {L._short(k)}; ignored (it takes {', '.join(PARAMS[name])}).")
+            notes.append(f"opt {name}: no parameter {L.short(k)}; ignored (it takes {', '.join(PARAMS[name])}).")
     return OptSpec(name, tuple(sorted(p.items())))
 
 
@@ -250,7 +250,7 @@ def decode_schedule(raw: str, notes: list) -> tuple[str, tuple]:
     ranges = schedules.ARG_RANGES[name]
     for k, v in _kv(items[1:], f"sched {name}", notes):
         if k not in ranges:
-            notes.append(f"sched {name}: no argument {L._short(k)}; ignored.")
+            notes.append(f"sched {name}: no argument {L.short(k)}; ignored.")
         elif k == "decay":
             args[k] = L.choose(f"sched {k}", v, ["linear", "cosine"], notes, args[k])
         else:
@@ -285,7 +285,7 @@ def decode(params: Mapping, *, devices=("auto", "cpu"), bounds_of: Callable = de
         if k in ignore:
             q.pop(k)
         elif k not in KNOWN:
-            notes.append(f"ignored unknown parameter {L._short(k)}.")
+            notes.append(f"ignored unknown parameter {L.short(k)}.")
             q.pop(k)
         else:
             kept = []
