@@ -9,13 +9,24 @@ torch.set_num_threads(1)  # one thread per rerun: concurrent sessions must not f
 st.set_page_config(page_title="Error-surface visualizer", page_icon="⛰️", layout="wide")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PAGES = [("pages/playground.py", "Playground", "playground", ":material/landscape:"),
+PAGES = [("pages/playground.py", "Playground", "playground-page", ":material/landscape:"),
          ("pages/tour.py", "Lecture tour", "tour", ":material/school:"),
          ("pages/batch.py", "Batch size & noise", "batch", ":material/scatter_plot:"),
          ("pages/sweep.py", "Sweep", "sweep", ":material/grid_on:")]
-pages = [st.Page(path, title=title, url_path=url, icon=icon, default=(url == "playground"))
+# the Playground is the default page, served at "/"; its url_path is only a name the default page reserves
+pages = [st.Page(path, title=title, url_path=url, icon=icon, default=(url == "playground-page"))
          for path, title, url, icon in PAGES if os.path.exists(os.path.join(HERE, path))]
-nav = st.navigation(pages, position="top")
+
+
+def playground_alias():
+    """/playground?… (the Playground's name: in links made before ui.share.link pointed to "/", or
+    typed by hand): Streamlit would answer with a "Page not found" dialog. Go to "/" with the same
+    query (repeated keys such as opt kept)."""
+    st.switch_page(pages[0], query_params={k: st.query_params.get_all(k) for k in st.query_params})
+
+
+nav = st.navigation(pages + [st.Page(playground_alias, title="Playground", url_path="playground", visibility="hidden")],
+                    position="top")
 
 # presentation mode: a link with ?present=1 opens in it; the toggle stays visible without the sidebar
 if "presentation" not in st.session_state:

@@ -72,8 +72,8 @@ c1, c2, c3, c4 = st.columns(4)
 batch_size = c1.slider("Batch size B", 1, N, 1, key="batch_size",
                        help=f"1 = one example per update; {N} = the full batch")
 epochs = c2.slider("Epochs", 1, 50, 10, key="epochs")
-shuffle = c3.checkbox("Shuffle every epoch", True, key="shuffle",
-                      help="A new random order of the examples at the start of each epoch")
+shuffle = c3.checkbox("Shuffle", True, key="shuffle",
+                      help="Shuffle every epoch: a new random order of the examples at the start of each epoch")
 seed = int(c4.number_input("Seed", 0, 10_000, 0, step=1, key="seed"))
 c5, c6, c7, c8 = st.columns(4)
 optimizer = c5.selectbox("Optimizer", optimizers.names(), index=0, key="optimizer")
@@ -100,9 +100,9 @@ for col, r, B, title in ((left, full, N, f"Full batch (B = {N})"), (right, mini,
         st.plotly_chart(vb.loss_map(surface, [(title, r["path"])], epoch_starts=[r["epoch_starts"]],
                                     title=title, height=380), key=f"map_{B}_{title}")
         m1, m2, m3 = st.columns(3)
-        m1.metric("Updates per epoch", r["upe"])
-        m2.metric("Updates in all", len(r["path"]) - 1)
-        m3.metric("Final training loss", final_loss(r))
+        m1.metric("Updates/epoch", r["upe"], help="Updates per epoch: ⌈N / B⌉")
+        m2.metric("Updates", len(r["path"]) - 1, help="Updates in all the epochs")
+        m3.metric("Final loss", final_loss(r), help="Training loss after the last update")
         diverged_note(r, title)
 st.caption(f"Open circles mark where each epoch started. With B = 1 the path is noisy — every update "
            f"follows a different example's loss. B = 1 makes {N} updates per epoch where the full batch makes "

@@ -86,7 +86,7 @@ st.caption("The lectures' optimizer figures, live: each scene runs the optimizer
            "sharp and flat minima) are on the Batch size & noise page; batch normalisation is not covered.")
 limits.show_notes(notes)
 
-nav_l, nav_m, nav_r = st.columns([1, 6, 1], vertical_alignment="bottom")
+nav_l, nav_m, nav_r = st.columns([3, 10, 3] if presentation else [1, 6, 1], vertical_alignment="bottom")
 nav_l.button("◀ Previous", on_click=_step, args=(-1,), disabled=ss["tour_scene"] == NUMBERS[0], key="tour_prev",
              width="stretch")
 nav_m.selectbox("Scene", NUMBERS, key="tour_scene", format_func=lambda n: f"{n}. {S.get(n).title}")
@@ -105,7 +105,7 @@ st.info(f"**Claim.** {scene.claim}", icon=":material/target:")
 
 # ------------------------------------------------------------------------------ its switches
 convention, surface, parts = None, scene.surface, ()
-switches = st.columns(3)
+switches = st.columns(2 if presentation else 3)  # the projector's larger font needs the width
 if scene.conventions:
     with switches[0]:
         convention = st.segmented_control(

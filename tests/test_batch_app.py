@@ -20,11 +20,11 @@ def _metric(at, label):
 
 def test_page_runs_and_shows_updates_per_epoch(at):
     assert not at.error
-    assert _metric(at, "Updates per epoch") == ["1", "20"]          # full batch | batch size 1
+    assert _metric(at, "Updates/epoch") == ["1", "20"]          # full batch | batch size 1
     at.slider(key="batch_size").set_value(6).run()
     assert not at.exception
-    assert _metric(at, "Updates per epoch") == ["1", "4"]           # ⌈20/6⌉
-    assert _metric(at, "Updates in all")[1] == str(4 * at.slider(key="epochs").value)
+    assert _metric(at, "Updates/epoch") == ["1", "4"]           # ⌈20/6⌉
+    assert _metric(at, "Updates")[1] == str(4 * at.slider(key="epochs").value)
 
 
 def test_controls_change_the_runs_without_errors(at):
@@ -41,7 +41,7 @@ def test_a_diverging_rate_is_shown_as_such(at):
     at.toggle(key="normalize").set_value(False).run()
     at.number_input(key="lr_gd").set_value(5.0).run()
     assert not at.exception
-    assert "diverged" in _metric(at, "Final training loss")
+    assert "diverged" in _metric(at, "Final loss")
 
 
 def test_timing_runs_on_demand(at):

@@ -308,3 +308,15 @@ def test_figure_spec_is_read_only_and_exports_through_a_validated_copy():
     assert "Plotly.newPlot" in html
     with pytest.raises(ValueError):                     # figure() validates: an unknown property fails
         FigureSpec({"data": [{"type": "scatter", "not_a_property": 1}]}).figure()
+
+
+def test_reference_runs_are_drawn_under_the_others_in_legend_order():
+    """A tour's grey reference run that ends where the shown run ends must not hide it: reference
+    tracks come first among the paths (drawn underneath), the legend keeps the tracks' order."""
+    s = surfaces.get("bowl")
+    path = np.array([[-8.0, 1.0], [-4.0, 0.5], [0.0, 0.0]])
+    tracks = [F.Track("shown", F.PALETTE[0], path), F.Track("reference", "#9a9a9a", path, reference=True),
+              F.Track("other", F.PALETTE[1], path)]
+    paths = [d for d in F.map_figure(s, tracks).to_dict()["data"] if d.get("meta") == "path"]
+    assert [d["name"] for d in paths] == ["reference", "shown", "other"]
+    assert [d["name"] for d in sorted(paths, key=lambda d: d["legendrank"])] == ["shown", "reference", "other"]

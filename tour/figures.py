@@ -40,8 +40,8 @@ def colors(scene: Scene) -> list[str]:
 
 
 def tracks(scene: Scene, trajs: dict) -> list[F.Track]:
-    return [F.Track(label, color, t.path, t.diverged_at, t.loss)
-            for (label, t), color in zip(trajs.items(), colors(scene))]
+    return [F.Track(label, color, t.path, t.diverged_at, t.loss, reference=run.reference)
+            for (label, t), color, run in zip(trajs.items(), colors(scene), scene.runs)]
 
 
 def _line(fig, x, y, label, color, width, dash="solid", show=True):
@@ -53,12 +53,15 @@ def _line(fig, x, y, label, color, width, dash="solid", show=True):
     fig.add_trace(tr)
 
 
-def side_plot(kind: str, scene: Scene, trajs: dict, *, presentation: bool = False, height: int = 260) -> go.Figure:
-    """One small plot against the step t for every run of the scene (`kind` in PLOTS)."""
+def side_plot(kind: str, scene: Scene, trajs: dict, *, presentation: bool = False, height: int | None = None) -> go.Figure:
+    """One small plot against the step t for every run of the scene (`kind` in PLOTS); reference
+    runs are drawn first, under the others, and the legend keeps the scene's order."""
     title, log = PLOTS[kind]
+    height = height or (340 if presentation else 260)
     width = 3.0 if presentation else 1.8
     fig = go.Figure()
-    for (label, t), color in zip(trajs.items(), colors(scene)):
+    runs = list(zip(trajs.items(), colors(scene), scene.runs))
+    for (label, t), color, _ in sorted(runs, key=lambda r: not r[2].reference):
         T = len(t.lr)
         if kind == "loss":
             _line(fig, np.arange(T + 1), t.loss, label, color, width)
@@ -81,11 +84,23 @@ def side_plot(kind: str, scene: Scene, trajs: dict, *, presentation: bool = Fals
         vals = vals[np.isfinite(vals) & (vals > 0)]
         log = vals.size > 0 and vals.max() > 100 * vals.min()
     font = 20 if presentation else 12
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=34, b=10), title=dict(text=title, font=dict(size=font)),
-                      font=dict(size=font), showlegend=len(trajs) > 1, hovermode="closest",
-                      legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
-                      xaxis=dict(title=None),
-                      yaxis=dict(type="log" if log else "linear", exponentformat="power"))
+    top = 2 * font + 10                                # the title and a little air
+    names = list(trajs) if len(trajs) > 1 else []
+    # the legend goes under the x tick labels: place its top by pixels (plotly takes fractions of the
+    # plot's height, which is what remains of `height` after the margins and the legend itself)
+    plot_h = max(80, height - top - 10 - F.legend_rows(names, font) * F.legend_row_px(font))
+    yaxis = dict(type="log" if log else "linear", exponentformat="power")
+    if log:
+        yaxis.update(F.log_ticks([tr.y for tr in fig.data]))
+        if yaxis.get("dtick") == "D2":  # plotly draws its 2 and 5 at ¾ size
+            yaxis["tickfont"] = dict(size=F.D2_TICK_FONT[presentation])
+    for tr in fig.data:
+        tr.legendrank = 1000 + list(trajs).index(tr.name)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=top, b=10),
+                      title=dict(text=title, font=dict(size=17 if presentation else font)),  # 3 plots a row
+                      font=dict(size=font), showlegend=bool(names), hovermode="closest",
+                      legend=dict(orientation="h", yanchor="top", y=-(1.3 * font + 10) / plot_h, xanchor="left", x=0),
+                      xaxis=dict(title=None), yaxis=yaxis)
     return fig
 
 
@@ -109,7 +124,7 @@ def _diagram(points, arrows, legend, title, presentation, height):
     ys = [a[1] for a in arrows] + [a[3] for a in arrows]
     pad = 0.15 * max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=34, b=10), title=dict(text=title, font=dict(size=size)),
+        height=height, margin=dict(l=10, r=10, t=2 * size + 10, b=10), title=dict(text=title, font=dict(size=size)),
         annotations=[_arrow(*a) for a in arrows], showlegend=True,
         legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0, font=dict(size=size)),
         xaxis=dict(range=[min(xs) - pad, max(xs) + pad], zeroline=False, showticklabels=False),
@@ -118,7 +133,7 @@ def _diagram(points, arrows, legend, title, presentation, height):
     return fig
 
 
-GREY, RED, BLACK, BLUE = "#777777", "#d62728", "#000000", "#1f77b4"
+GREY, RED, BLACK, BLUE = "#777777", "#d55e00", "#000000", "#0072b2"  # red and blue of viz.figures.PALETTE
 
 
 def movement_figure(path: np.ndarray, surface: str, lr: float, momentum: float, *, presentation: bool = False,

@@ -122,7 +122,7 @@ def twin_of(parts: str, hyper: dict) -> tuple[str, str, dict] | None:
     return name, convention, full
 
 
-COUNTERPART_LABEL = "same steps, other parts: "
+COUNTERPART_LABEL = "same steps: "
 
 
 def counterpart_of(momentum: str, rms: str, schedule: str, lr: float) -> RunSetup | None:
@@ -134,9 +134,9 @@ def counterpart_of(momentum: str, rms: str, schedule: str, lr: float) -> RunSetu
     if (rms, schedule) != ("adagrad_mean", "inverse_sqrt"):
         return None
     if momentum == "none":
-        return RunSetup(COUNTERPART_LABEL + "Adagrad (PyTorch: root of the sum, ε = 0), constant η", "adagrad",
+        return RunSetup(COUNTERPART_LABEL + "PyTorch's Adagrad (root of the sum, ε = 0)", "adagrad",
                         _h(lr=float(lr), eps=0.0), convention="torch")
-    return RunSetup(COUNTERPART_LABEL + f"constant × {momentum} × adagrad_sum (ε = 0)", f"{momentum}+adagrad_sum",
+    return RunSetup(COUNTERPART_LABEL + f"{momentum} × adagrad_sum (ε = 0)", f"{momentum}+adagrad_sum",
                     _h(lr=float(lr), eps=0.0), composed=True)
 
 

@@ -40,7 +40,7 @@ from optimizers import schedules
 
 from . import limits as L
 
-PLAYGROUND_PATH = "playground"       # url_path of the Playground page (st.Page(url_path=...))
+PLAYGROUND_PATH = "./"  # the Playground is the default page, at the app's root (app.py); /playground leads there too
 
 # the hyperparameters the Playground shows for each optimizer (torch.optim names; betas split)
 PARAMS: dict[str, tuple[str, ...]] = {

@@ -7,7 +7,7 @@ from plotly.subplots import make_subplots
 
 from .figures import log_ticks
 
-COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#8c564b")  # Okabe & Ito's (viz.figures.PALETTE)
 MAX_POINTS = 2000
 
 

@@ -33,7 +33,9 @@ from .spec import FigureSpec
 
 # blue, orange, green, red, violet, gray, black, yellow: each close to a Streamlit markdown colour name
 # (ui.controls.DOTS), so a label can carry its trajectory's colour
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#7f7f7f", "#222222", "#e6b400")
+# Okabe & Ito's colour-blind-safe colours (blue, orange, bluish green, vermillion, reddish purple), then
+# grey, black and a dark yellow; ui.controls.DOTS names them in the same order
+PALETTE = ("#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#7f7f7f", "#222222", "#c9a400")
 MAX_FRAMES = 400           # the default 300-step scene gets every step
 MAX_PATH_POINTS = 2000
 MAX_LINE_POINTS = 2000
@@ -46,13 +48,15 @@ MINIMUM_COLOR = "#ffffff"
 
 @dataclass(frozen=True)
 class Track:
-    """One trajectory on the map: `path` (T+1, 2); `loss` (T+1,) for the 3-D view (optional)."""
+    """One trajectory on the map: `path` (T+1, 2); `loss` (T+1,) for the 3-D view (optional);
+    `reference` for a run shown only to compare with (the tour's grey runs): drawn under the others."""
 
     label: str
     color: str
     path: np.ndarray = field(repr=False)
     diverged_at: int | None = None
     loss: np.ndarray | None = field(default=None, repr=False)
+    reference: bool = False
 
 
 @dataclass(frozen=True)
@@ -199,11 +203,14 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
                          meta="start", marker=dict(symbol="circle-open", size=st_["mark"] + 4, color="black",
                                                    line=dict(width=3)),
                          hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>"))
-    for tr in tracks:
+    # reference runs are drawn first, under the others (one that ends where the run being shown does
+    # must not hide it); legendrank keeps the legend in the tracks' order
+    for rank, tr in sorted(enumerate(tracks), key=lambda it: not it[1].reference):
         idx = path_indices(len(tr.path))
         p = tr.path[idx]
         data.append(dict(type="scatter", x=p[:, 0], y=p[:, 1], mode="lines", name=tr.label, meta="path",
-                         legendgroup=tr.label, line=dict(color=tr.color, width=path_width or st_["line"]),
+                         legendgroup=tr.label, legendrank=1001 + rank,
+                         line=dict(color=tr.color, width=path_width or st_["line"]),
                          customdata=idx, hovertemplate=f"{tr.label}<br>step %{{customdata}}<br>"
                          "(%{x:.4g}, %{y:.4g})<extra></extra>"))
     n_points = max((len(tr.path) for tr in tracks), default=1)
@@ -229,12 +236,19 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
             text=[f"{tr.label} diverged at step {tr.diverged_at}" for tr in dead], textposition="top center",
             textfont=dict(size=st_["font"]), hovertemplate="%{text}<extra></extra>"))
 
+    font, tick = st_["font"], st_["font"] - 1
+    legend_font = st_["font"] - 1
+    # the legend sits above the map; more than LEGEND_ROWS rows scroll instead of squeezing the map
+    rows = legend_rows([d["name"] for d in data if d.get("showlegend", True) and d.get("name")], legend_font)
+    legend_max = LEGEND_ROWS * legend_row_px(legend_font) + 6
+    axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=tick, color=AXIS_COLOR))
     layout = dict(
         height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10), title=dict(text=title) if title else None,
-        xaxis=dict(range=list(xr), title=dict(text="x"), showgrid=False, zeroline=False),
-        yaxis=dict(range=list(yr), title=dict(text="y"), showgrid=False, zeroline=False),
-        font=dict(size=st_["font"]), hovermode="closest", dragmode="pan", uirevision=surface.name,
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, font=dict(size=st_["font"] - 1)),
+        xaxis=dict(axis, range=list(xr), title=dict(text="x", font=dict(size=font, color=AXIS_COLOR))),
+        yaxis=dict(axis, range=list(yr), title=dict(text="y", font=dict(size=font, color=AXIS_COLOR))),
+        font=dict(size=font), hovermode="closest", dragmode="pan", uirevision=surface.name,
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, font=dict(size=legend_font),
+                    maxheight=legend_max),
         plot_bgcolor="white",
     )
     if layout["title"] is None:
@@ -247,16 +261,50 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
         xs, ys = heads[:, :, 0].tolist(), heads[:, :, 1].tolist()
         spec["frames"] = [dict(name=name, data=[dict(type="scatter", x=x, y=y)], traces=[heads_i])
                           for name, x, y in zip(map(str, frames_at.tolist()), xs, ys)]
-        player, bottom = _player(tuple(frames_at.tolist()), st_["font"])
+        # the player's rows are placed in paper units (fractions of the plot's height): convert from
+        # pixels with the plot height this layout leaves (the legend's rows estimated for a narrow
+        # map, so that a taller legend does not pull the buttons up onto the tick labels)
+        top = layout["margin"]["t"] + min(rows, LEGEND_ROWS) * legend_row_px(legend_font) + 6
+        _, bottom = _player(tuple(frames_at.tolist()), font, 1000)
+        plot_h = max(120, height - top - bottom)
+        player, bottom = _player(tuple(frames_at.tolist()), font, plot_h)
         layout.update(player, margin=dict(layout["margin"], b=bottom))
     return FigureSpec(spec)
 
 
+LEGEND_ROWS = 4            # rows of the map's legend shown before it scrolls
+AXIS_COLOR = "#31333f"     # tick labels and axis titles: Streamlit's text colour, not its pale grey (projectors)
+
+
+def legend_row_px(font: int) -> int:
+    """The height (px) of one row of a horizontal legend in this font size (measured in Chromium)."""
+    return round(1.9 * font + 6)
+
+
+def legend_rows(names: list[str], font: int, width: int = 440) -> int:
+    """Rows a horizontal legend of `names` takes in a plot `width` px wide (rough: 0.55 em per
+    character plus the symbol); `width` is a little over a phone's (about 280 px): narrower and the
+    rows sit a little closer to the plot (the player keeps a margin for that), wider and they sit
+    further down, taking height from the map on a projector."""
+    rows, used = 1, 0.0
+    for name in names:
+        w = 0.55 * font * len(str(name)) + 46
+        if used and used + w > width:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows if names else 0
+
+
 @lru_cache(maxsize=64)
-def _player(frames_at: tuple[int, ...], font: int) -> tuple[dict, int]:
+def _player(frames_at: tuple[int, ...], font: int, plot_h: int = 400) -> tuple[dict, int]:
     """Layout entries of the animation player for frames named by `frames_at` (play / pause /
     replay and speed buttons, and the timeline slider: one step per frame), and the bottom margin
-    (px) they need. Cached and shared by the figures that use it (read-only, like every FigureSpec)."""
+    (px) they need, for a plot area `plot_h` px high (plotly places them in fractions of it).
+    Cached and shared by the figures that use it (read-only, like every FigureSpec).
+
+    Row 1, below the x tick labels and the axis title: play / pause / replay. Row 2: the step
+    ("step 120") on the left, the speed buttons on the right, the timeline under both. Two groups
+    per row, each under 170 px at the normal font, so a phone-wide map (about 280 px) fits them."""
     def play(ms):
         return dict(label="", method="animate", args=[None, dict(
             frame=dict(duration=ms, redraw=False), transition=dict(duration=0), fromcurrent=True, mode="immediate")])
@@ -268,22 +316,29 @@ def _player(frames_at: tuple[int, ...], font: int) -> tuple[dict, int]:
                    frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")]),
                dict(replay, label="Replay")]
     speed = [dict(play(ms), label=label) for label, ms in SPEEDS]
-    big = font > 13
-    # row 1: play / pause / replay on the left, speeds on the right; row 2: the timeline slider
-    row1, row2 = (-0.10, -0.20) if big else (-0.09, -0.19)
+    # pixels below the plot area: tick labels (font − 1) and the axis title (font), then the rows
+    button_h = round(1.3 * (font - 2) + 16)
+    label_h = round(1.3 * font)
+    row1_px = round(1.3 * (font - 1) + 6) + round(1.3 * font + 4) + 12
+    row2_px = row1_px + button_h + 8
+    rail_px = row2_px + button_h + 6                  # the timeline's rail, under the speed buttons
+    bottom = rail_px + 30
+    row1, row2 = -row1_px / plot_h, -row2_px / plot_h
     still = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
     return dict(
         updatemenus=[
             dict(type="buttons", direction="left", showactive=False, x=0.0, y=row1, xanchor="left", yanchor="top",
-                 pad=dict(t=0, r=4), buttons=buttons, font=dict(size=font - 2)),
-            dict(type="buttons", direction="left", showactive=True, active=1, x=1.0, y=row1, xanchor="right",
-                 yanchor="top", pad=dict(t=0, r=0), buttons=speed, font=dict(size=font - 2))],
+                 pad=dict(t=0, r=4), buttons=buttons, font=dict(size=font - 2, color=AXIS_COLOR)),
+            dict(type="buttons", direction="left", showactive=True, active=1, x=1.0, y=row2, xanchor="right",
+                 yanchor="top", pad=dict(t=0, r=0), buttons=speed, font=dict(size=font - 2, color=AXIS_COLOR))],
         sliders=[dict(
             active=len(frames_at) - 1, x=0.0, len=1.0, y=row2, yanchor="top", pad=dict(t=0, b=0),
-            currentvalue=dict(prefix="step ", font=dict(size=font, color="#31333f")), ticklen=0, minorticklen=0,
+            currentvalue=dict(prefix="step ", font=dict(size=font, color=AXIS_COLOR),
+                              offset=max(4, rail_px - row2_px - label_h)),
+            ticklen=0, minorticklen=0,
             font=dict(size=6, color="rgba(0,0,0,0)"),  # 400 tick labels are unreadable: currentvalue says the step
             steps=[dict(method="animate", label=str(k), args=[[str(k)], still]) for k in frames_at])]), \
-        200 if big else 150
+        bottom
 
 
 # ------------------------------------------------------------------------------- 3-D
@@ -406,7 +461,10 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
         log = row != LINKED_ROWS[4] and (loss_log or row != LINKED_ROWS[0])
         layout[_axis("y", r)].update(type="log" if log else "linear", exponentformat="power")
         if log:
-            layout[_axis("y", r)].update(log_ticks([d["y"] for d in data if d["meta"] == row]))
+            ticks = log_ticks([d["y"] for d in data if d["meta"] == row])
+            layout[_axis("y", r)].update(ticks)
+            if ticks.get("dtick") == "D2":  # plotly draws the 2 and 5 of D2 at ¾ size: 9 px from 12
+                layout[_axis("y", r)]["tickfont"] = dict(size=D2_TICK_FONT[presentation])
     layout[_axis("x", len(rows))]["title"] = dict(text="step t")
     for ann in layout.get("annotations", []):
         ann["font"] = dict(ann.get("font", {}), size=st_["font"])
@@ -416,6 +474,9 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
                   legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
                               font=dict(size=st_["font"] - 1)))
     return FigureSpec(dict(data=data, layout=layout))
+
+
+D2_TICK_FONT = {False: 15, True: 22}  # a "D2" log axis' tick font: its 2 and 5 labels (¾ size) at 11 px or more
 
 
 def log_ticks(ys) -> dict:
@@ -449,6 +510,8 @@ def schedule_figure(lines: list[tuple[str, str, np.ndarray]], *, height: int = 1
                   font=dict(size=max(10, st_["font"] - 2)),
                   yaxis=dict(type="log" if log else "linear", exponentformat="power",
                              **(log_ticks([allv]) if log else {})))
+    if layout["yaxis"].get("dtick") == "D2":
+        layout["yaxis"]["tickfont"] = dict(size=D2_TICK_FONT[presentation])
     return FigureSpec(dict(data=data, layout=layout))
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+import urllib.parse
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -45,6 +47,7 @@ def test_load_and_change_a_slider(app_url, page, wait_idle):
     page.goto(app_url + "/")
     before = wait_map(page, wait_idle)
     assert before["n_paths"] == 4 and before["levels_present"] and before["levels_path_len"] > 1000
+    assert urllib.parse.urlparse(page.url).path == "/"                      # the Playground is the default page
     assert before["images"] == 1 and before["image_in_dom"] >= 1
     assert page.get_by_role("link", name="Playground").count() >= 1 or page.get_by_text("Playground").count() >= 1
     # open the first optimizer (GD) and move its η slider two notches right
@@ -135,6 +138,11 @@ def test_shared_link_opens_its_setup(app_url, page, wait_idle):
     assert page.get_by_text("ignored unknown parameter").count() >= 1          # the visible note
     assert page.locator(".katex", has_text="M").count() >= 1                  # the lecture's momentum rule
     assert "surface=saddle" in page.url and "conv=lecture" in page.url
+    assert "opt=adam" in page.url and "opt=momentum" in page.url               # repeated keys kept
+    # /playground leads to "/" (app.py): no "Page not found" dialog, which Streamlit shows a moment
+    # after the page has run (checked: it did before app.py's alias)
+    page.wait_for_timeout(2000)
+    assert page.get_by_text("Page not found").count() == 0
 
 
 def test_deep_link_on_a_fresh_server_runs_through_the_entry_file(fresh_app_url, page, wait_idle):
@@ -147,6 +155,8 @@ def test_deep_link_on_a_fresh_server_runs_through_the_entry_file(fresh_app_url, 
     assert page.get_by_text("Presentation mode").count() >= 1               # app.py's shared control
     assert page.get_by_text("ignored unknown parameter").count() >= 1
     assert "surface=himmelblau" in page.url
+    page.wait_for_timeout(2000)
+    assert page.get_by_text("Page not found").count() == 0
 
 
 def test_setup_survives_a_visit_to_another_page(app_url, page, wait_idle):

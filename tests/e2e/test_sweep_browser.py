@@ -23,7 +23,7 @@ def test_clicking_a_sweep_cell_opens_it_in_the_playground(app_url, page, wait_id
     page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
     page.wait_for_timeout(300)
     page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-    # the Playground is the default page, so its address is "/" or "/playground", with the setup's query
+    # the Playground is the default page: its address is "/", with the setup's query
     page.wait_for_url(lambda url: "/sweep" not in url and "opt=" in url, timeout=60_000)
     wait_idle(page)
     assert page.get_by_text("Playground").first.is_visible()

@@ -58,7 +58,7 @@ def test_open_a_scene_in_the_playground(page, app_url, wait_idle):
     wait_idle(page)
     assert scene_heading(page).startswith("7. ")
     page.get_by_role("link", name="Open in Playground").click()
-    # the Playground is the app's default page: its address is "/" (or "/playground") plus the query
+    # the Playground is the app's default page: its address is "/" plus the query
     page.wait_for_function("location.search.includes('surface=crescent') && !location.pathname.endsWith('/tour')")
     wait_idle(page)
     assert page.locator(EXCEPTION).count() == 0
