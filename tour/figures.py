@@ -196,7 +196,7 @@ def schedules_figure(presentation: bool = False, height: int = 300) -> go.Figure
                              hovertemplate="step %{x}: η=%{y:.3g}<extra></extra>"), row=1, col=1)
     k = int(np.argmax(tr))
     fig.add_trace(go.Scatter(x=[k + 1], y=[tr[k]], mode="markers+text", text=[f"peak at step {k + 1}"],
-                             textposition="top right", marker=dict(size=9, color=F.PALETTE[3]), showlegend=False,
+                             textposition="top right", marker=dict(size=9, color=RED), showlegend=False,
                              hovertemplate="step %{x}: η=%{y:.4g}<extra></extra>"), row=1, col=1)
     fig.add_trace(go.Scatter(x=np.arange(len(rn)), y=rn, mode="lines", name="ResNet",
                              line=dict(color=F.PALETTE[1], width=2),

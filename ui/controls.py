@@ -21,7 +21,7 @@ from .share import COMPOSE, COMPOSE_USES, LABELS, PARAMS, OptSpec, Setup
 
 CUSTOM = "custom"   # the surface picker's "Custom formula" entry
 FORMULA = "x**2 + 3*y**2"  # the formula box's starter
-DOTS = (":blue[●]", ":orange[●]", ":green[●]", ":red[●]", ":violet[●]", ":gray[●]", "●", ":yellow[●]")  # viz PALETTE
+DOTS = (":blue[●]", ":orange[●]", ":green[●]", ":violet[●]", ":red[●]", ":gray[●]", "●", ":yellow[●]")  # viz PALETTE
 CONV_LABELS = {"lecture": "lecture", "book": "book", "torch": "PyTorch"}
 VIEW_LABELS = {"2d": "2-D map", "3d": "3-D surface", "both": "both"}
 PARAM_LABELS = {"lr": "η (learning rate)", "momentum": "momentum μ / λ", "alpha": "α (RMS decay; the book's ρ)", "beta1": "β₁",

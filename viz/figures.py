@@ -33,9 +33,10 @@ from .spec import FigureSpec
 
 # blue, orange, green, red, violet, gray, black, yellow: each close to a Streamlit markdown colour name
 # (ui.controls.DOTS), so a label can carry its trajectory's colour
-# Okabe & Ito's colour-blind-safe colours (blue, orange, bluish green, vermillion, reddish purple), then
-# grey, black and a dark yellow; ui.controls.DOTS names them in the same order
-PALETTE = ("#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#7f7f7f", "#222222", "#c9a400")
+# Okabe & Ito's colour-blind-safe colours (blue, orange, bluish green, reddish purple, vermillion: orange
+# and vermillion, the closest pair, only meet from the fifth optimizer on), then grey, black and a dark
+# yellow; ui.controls.DOTS names them in the same order
+PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#7f7f7f", "#222222", "#c9a400")
 MAX_FRAMES = 400           # the default 300-step scene gets every step
 MAX_PATH_POINTS = 2000
 MAX_LINE_POINTS = 2000
