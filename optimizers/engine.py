@@ -135,8 +135,9 @@ def run(
     if betas is not None and (not isinstance(betas, (list, tuple)) or len(betas) != 2):
         raise ValueError(f"Invalid betas parameter: {betas!r} (expected a pair (beta1, beta2))")
 
-    # the batch size K: from the starts, or from per-trajectory hyperparameters
-    flat = dict(hyper)
+    # the batch size K: from the starts, or from per-trajectory hyperparameters (compose()'s included)
+    composed = optimizer.composed if isinstance(optimizer, Optimizer) else ()
+    flat = dict(composed[2]) if composed and not hyper else dict(hyper)
     if "betas" in flat and flat["betas"] is not None:
         flat["beta1"], flat["beta2"] = flat["betas"]
     lengths = {k: _length(k, v) for k, v in flat.items() if k != "betas"}
@@ -155,6 +156,8 @@ def run(
             raise ValueError("Pass hyperparameters to compose(), not to run(), for a composed optimizer")
         opt, conv, notes = optimizer, optimizer.convention, optimizer.notes
         base_lr = optimizer.lr
+        if composed:  # per-trajectory values as (K, 1) tensors on the device, as for a named optimizer
+            opt = presets.build_composed(composed[0], composed[1], _tensorize(dict(composed[2]), dev))
     else:
         conv, hp, notes = presets.resolve(optimizer, convention, **hyper)
         base_lr = hp["lr"]

@@ -48,6 +48,7 @@ class Optimizer:
     lr_decay: Any = 0.0
     precondition_first: bool = False
     notes: tuple[str, ...] = field(default=(), compare=False)
+    composed: tuple = field(default=(), compare=False)  # compose()'s (momentum part, RMS part, hyperparameters)
 
     @property
     def latex(self) -> str:
@@ -268,4 +269,11 @@ def compose(momentum: str = "none", rms: str = "none", /, **hp) -> Optimizer:
             continue
         check_value(key, value)
     hp.setdefault("lr", 1e-2)
-    return Optimizer(f"{momentum}+{rms}", MOMENTUM_PARTS[momentum](hp), RMS_PARTS[rms](hp), lr=hp["lr"], convention="composed")
+    return build_composed(momentum, rms, hp)
+
+
+def build_composed(momentum: str, rms: str, hp: dict) -> Optimizer:
+    """The Optimizer of compose(momentum, rms, **hp), hp as given (run() rebuilds it with
+    per-trajectory values as tensors on its device, as it does a named optimizer's)."""
+    return Optimizer(f"{momentum}+{rms}", MOMENTUM_PARTS[momentum](hp), RMS_PARTS[rms](hp), lr=hp["lr"],
+                     convention="composed", composed=(momentum, rms, tuple(hp.items())))

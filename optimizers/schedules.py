@@ -46,10 +46,12 @@ def inverse_sqrt(t, lr):
 
 def warmup(t, lr, warmup_steps: int = 100, total_steps: int = 1000, decay: str = "cosine"):
     """Linear warm-up η·(t+1)/warmup_steps for t < warmup_steps, then decay to 0 at total_steps,
-    linearly or along a half cosine (as nanoGPT's get_lr, without a floor)."""
+    linearly or along a half cosine (as nanoGPT's get_lr, without a floor). With total_steps ≤
+    warmup_steps there is no room to decay: the rate is 0 from t = warmup_steps on."""
     t = np.asarray(t, dtype=float)
     warm = (t + 1.0) / warmup_steps
-    frac = np.clip((t - warmup_steps) / np.maximum(total_steps - warmup_steps, 1), 0.0, 1.0)
+    room = np.asarray(total_steps - warmup_steps, dtype=float)
+    frac = np.where(room > 0, np.clip((t - warmup_steps) / np.maximum(room, 1), 0.0, 1.0), 1.0)
     after = 1.0 - frac if decay == "linear" else 0.5 * (1.0 + np.cos(np.pi * frac))
     return lr * np.where(t < warmup_steps, warm, after)
 

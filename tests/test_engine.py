@@ -417,6 +417,26 @@ def test_composed_parts_reproduce_the_presets(parts, preset):
     np.testing.assert_allclose(a.path, b.path, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("backend", ["eager", "numba"])
+@pytest.mark.parametrize("mom, rms, hp", [
+    ("heavy_ball", "none", dict(lr=0.01, momentum=[0.5, 0.9])),
+    ("none", "none", dict(lr=[0.1, 0.2])),
+    ("ema", "adam", dict(lr=[0.1, 0.05], beta1=[0.8, 0.9], beta2=0.99, eps=[1e-8, 1e-3])),
+    ("movement", "rmsprop_lecture", dict(lr=0.01, momentum=[0.0, 0.9], alpha=[0.5, 0.99])),
+])
+def test_compose_takes_per_trajectory_values_like_a_named_optimizer(mom, rms, hp, backend):
+    """compose()'s hyperparameters may be length-K sequences too: the batch equals its runs one by one,
+    on both backends (K counted from them when there is one start)."""
+    batch = optimizers.run("crescent", optimizers.compose(mom, rms, **hp), steps=120, backend=backend)
+    assert batch.path.shape == (121, 2, 2)
+    for k in range(2):
+        one = {key: v[k] if isinstance(v, list) else v for key, v in hp.items()}
+        t = optimizers.run("crescent", optimizers.compose(mom, rms, **one), steps=120, backend=backend)
+        np.testing.assert_allclose(batch.path[:, k], t.path, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="disagree"):
+        optimizers.run("crescent", optimizers.compose(mom, rms, **hp), steps=5, start=np.zeros((3, 2)), backend=backend)
+
+
 def test_compose_checks_its_input():
     with pytest.raises(ValueError, match="momentum part"):
         optimizers.compose("flywheel", "none")

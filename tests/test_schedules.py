@@ -162,3 +162,12 @@ def test_schedule_arguments_are_coerced():
     assert schedules.check_schedule("step", {"step_size": 100.0})["step_size"] == 100
     assert isinstance(schedules.check_schedule("step", {"step_size": 100.0})["step_size"], int)
     assert math.isclose(optimizers.lr_at("step", 150, 1.0, {"step_size": "100", "gamma": "0.5"})[120], 0.5)
+
+
+@pytest.mark.parametrize("total", [20, 15, 1])
+def test_warmup_without_room_to_decay_is_zero_after_the_warm_up(total):
+    """total_steps ≤ warmup_steps: the warm-up runs its course, then the rate is 0 (it has decayed to
+    0 "at total_steps", which has passed), never the peak again."""
+    lr = optimizers.lr_at("warmup", 30, 0.1, {"warmup_steps": 20, "total_steps": total})
+    np.testing.assert_allclose(lr[:20], 0.1 * np.arange(1, 21) / 20, rtol=1e-15)
+    np.testing.assert_array_equal(lr[20:], 0.0)
