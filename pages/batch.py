@@ -99,10 +99,12 @@ for col, r, B, title in ((left, full, N, f"Full batch (B = {N})"), (right, mini,
     with col:
         st.plotly_chart(vb.loss_map(surface, [(title, r["path"])], epoch_starts=[r["epoch_starts"]],
                                     title=title, height=380), key=f"map_{B}_{title}")
-        m1, m2, m3 = st.columns(3)
-        m1.metric("Updates/epoch", r["upe"], help="Updates per epoch: ⌈N / B⌉")
-        m2.metric("Updates", len(r["path"]) - 1, help="Updates in all the epochs")
-        m3.metric("Final loss", final_loss(r), help="Training loss after the last update")
+        cols = st.columns(2 if st.session_state.get("presentation") else 3)  # the projector's font needs the width
+        for i, (label, value, help_) in enumerate((
+                ("Updates/epoch", r["upe"], "Updates per epoch: ⌈N / B⌉"),
+                ("Updates", len(r["path"]) - 1, "Updates in all the epochs"),
+                ("Final loss", final_loss(r), "Training loss after the last update"))):
+            cols[i % len(cols)].metric(label, value, help=help_)
         diverged_note(r, title)
 st.caption(f"Open circles mark where each epoch started. With B = 1 the path is noisy — every update "
            f"follows a different example's loss. B = 1 makes {N} updates per epoch where the full batch makes "
