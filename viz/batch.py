@@ -44,7 +44,7 @@ def loss_map(surface, paths: list[tuple[str, np.ndarray]], *, title: str = "", h
     (x0, x1), (y0, y1) = surface.bounds
     fig.update_layout(title=title, height=height, margin=dict(l=50, r=10, t=40, b=40),
                       xaxis=dict(title="w", range=[x0, x1]), yaxis=dict(title="b", range=[y0, y1]),
-                      legend=dict(orientation="h", y=-0.18))
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0))  # under the axis title at any font
     return fig
 
 
@@ -59,7 +59,7 @@ def loss_curves(curves: list[tuple[str, np.ndarray, np.ndarray]], *, x_title: st
     fig.update_layout(height=height, margin=dict(l=50, r=10, t=30, b=40), xaxis_title=x_title,
                       yaxis=dict(title="training loss (all examples)", type="log" if log else "linear",
                                  **(log_ticks([y for _, _, y in curves]) if log else {})),
-                      legend=dict(orientation="h", y=-0.25))
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0))
     return fig
 
 
@@ -104,7 +104,7 @@ def escape_figure(results, height: int = 340) -> go.Figure:
     fig.update_layout(height=height, margin=dict(l=50, r=10, t=30, b=40),
                       xaxis=dict(title="batch size B (of N = 20)", type="log", tickvals=list(results[0].batch_sizes)),
                       yaxis=dict(title="fraction of runs that escaped", range=[-0.05, 1.05], tickformat=".0%"),
-                      legend=dict(orientation="h", y=-0.25))
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0))
     return fig
 
 
