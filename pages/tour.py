@@ -34,6 +34,10 @@ ss = st.session_state
 presentation = bool(ss.get("presentation", False))
 NUMBERS = [s.number for s in S.SCENES]
 CONV_LABELS = {"lecture": "lecture", "book": "book", "torch": "PyTorch"}
+# the small plots keep only "reset axes" and "save as PNG" in plotly's toolbar: the full one covers
+# their titles on a phone (drag still zooms, a double click resets)
+SMALL_PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": [
+    "zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d"]}
 PARTS_SCHEDULES = {  # scene 12's schedule choices, with arguments that fit its 3000 steps
     "constant": {}, "exponential": {"gamma": 0.999}, "step": {"step_size": 1000, "gamma": 0.3},
     "cosine": {"T_max": 3000}, "inverse_sqrt": {}, "warmup": {"warmup_steps": 100, "total_steps": 3000}}
@@ -174,7 +178,7 @@ with num_col:
 
 if number == 6:
     st.plotly_chart(runs.cached_figure(key + ("schedules",), lambda: TF.schedules_figure(presentation)),
-                    key="tour_schedules", config={"displaylogo": False})
+                    key="tour_schedules", config=SMALL_PLOT_CONFIG)
 diagram = number in (8, 9)  # one update magnified: movement (8) or look-ahead (9)
 plot_cols = st.columns(len(scene.plots) + diagram)
 if diagram:
@@ -183,12 +187,12 @@ if diagram:
     with plot_cols[0]:
         st.plotly_chart(runs.cached_figure(key + ("diagram",), lambda: build(
             path, surface, hp["lr"], hp["momentum"], presentation=presentation)), key=f"tour_diagram_{number}",
-            config={"displaylogo": False})
+            config=SMALL_PLOT_CONFIG)
 for col, kind in zip(plot_cols[diagram:], scene.plots):
     with col:
         st.plotly_chart(runs.cached_figure(key + (kind,), lambda kind=kind: TF.side_plot(
             kind, scene, trajs, presentation=presentation)), key=f"tour_plot_{number}_{kind}",
-            config={"displaylogo": False})
+            config=SMALL_PLOT_CONFIG)
 if scene.note:
     st.caption(scene.note)
 for label, t in trajs.items():

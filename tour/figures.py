@@ -85,10 +85,6 @@ def side_plot(kind: str, scene: Scene, trajs: dict, *, presentation: bool = Fals
         log = vals.size > 0 and vals.max() > 100 * vals.min()
     font = 20 if presentation else 12
     top = 2 * font + 10                                # the title and a little air
-    names = list(trajs) if len(trajs) > 1 else []
-    # the legend goes under the x tick labels: place its top by pixels (plotly takes fractions of the
-    # plot's height, which is what remains of `height` after the margins and the legend itself)
-    plot_h = max(80, height - top - 10 - F.legend_rows(names, font) * F.legend_row_px(font))
     yaxis = dict(type="log" if log else "linear", exponentformat="power")
     if log:
         yaxis.update(F.log_ticks([tr.y for tr in fig.data]))
@@ -98,8 +94,9 @@ def side_plot(kind: str, scene: Scene, trajs: dict, *, presentation: bool = Fals
         tr.legendrank = 1000 + list(trajs).index(tr.name)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=top, b=10),
                       title=dict(text=title, font=dict(size=17 if presentation else font)),  # 3 plots a row
-                      font=dict(size=font), showlegend=bool(names), hovermode="closest",
-                      legend=dict(orientation="h", yanchor="top", y=-(1.3 * font + 10) / plot_h, xanchor="left", x=0),
+                      font=dict(size=font), showlegend=len(trajs) > 1, hovermode="closest",
+                      # at the figure's bottom: plotly makes room for it under the tick labels, at any font
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0),
                       xaxis=dict(title=None), yaxis=yaxis)
     return fig
 
