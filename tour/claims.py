@@ -96,7 +96,7 @@ def bursts(y: np.ndarray, after: int, window: int = BURST_WINDOW, factor: float 
 
 
 def episodes(ts: list[int], gap: int = 50) -> list[tuple[int, int]]:
-    """Group burst updates closer than `gap` into (first, last) episodes."""
+    """Group burst updates at most `gap` updates apart into (first, last) episodes."""
     out: list[list[int]] = []
     for t in ts:
         if out and t - out[-1][1] <= gap:
@@ -187,7 +187,7 @@ def _scene2(scene, trajs, convention, surface):
     return Result((
         Measure("updates", float(scene.steps), "d"),
         Measure("valley-floor crossings (y changes sign)", float(flips), "d", "0", flips == 0),
-        Measure("way covered along x (flat direction)", progress, "%", "< 2 %", progress < 0.02),
+        Measure("way covered along x (flat direction)", progress, "%", "0 to 2 %", 0 <= progress < 0.02),
         Measure("way covered down the steep wall (y)", down, "%"),
     ))
 
@@ -302,7 +302,8 @@ def _scene6(scene, trajs, convention, surface):
     lr = scene.runs[0].lr()
     first = float(np.max(steps_of(adam.path)[0]))
     first_w = float(np.max(steps_of(warm.path)[0]))
-    plain = int(np.argmax(~np.all(radam.sigma == 1.0, axis=1)))
+    uses_sigma = ~np.all(radam.sigma == 1.0, axis=1)
+    plain = int(np.argmax(uses_sigma)) if uses_sigma.any() else len(uses_sigma)  # all plain: every update
     ms = (
         Measure("Transformer η_t: peak at step", float(peak), "d", "4000", peak == 4000),
         Measure("… peak value (512^-0.5 · 4000^-0.5 = 6.99·10⁻⁴)", float(tr.max()), ".4g"),
