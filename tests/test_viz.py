@@ -320,3 +320,19 @@ def test_reference_runs_are_drawn_under_the_others_in_legend_order():
     paths = [d for d in F.map_figure(s, tracks).to_dict()["data"] if d.get("meta") == "path"]
     assert [d["name"] for d in paths] == ["reference", "shown", "other"]
     assert [d["name"] for d in sorted(paths, key=lambda d: d["legendrank"])] == ["shown", "reference", "other"]
+
+
+def test_readable_log_ticks_enlarge_only_a_d2_axis():
+    """plotly draws a "D2" axis' 2 and 5 at ¾ size: readable_log_ticks sets a font where those are ≥ 11 px
+    (¾ of 15 and 22); other log axes keep the default font. The linked plots and the sweep's η axis
+    use it."""
+    short, long_ = [np.array([0.01, 0.5])], [np.array([1e-4, 0.05])]
+    for presentation in (False, True):
+        t = F.readable_log_ticks(short, presentation)
+        assert t["dtick"] == "D2" and 0.75 * t["tickfont"]["size"] >= 11
+        assert F.readable_log_ticks(long_, presentation) == F.log_ticks(long_) == {"dtick": 1}
+    fig = F.linked_figure([F.Series("m", F.PALETTE[0], np.geomspace(1.0, 0.05, 101), np.geomspace(2.0, 0.5, 101),
+                                    np.full(100, 0.1), np.full((100, 2), 0.1), np.zeros((100, 2)))],
+                          presentation=True).to_dict()
+    d2 = [v for k, v in fig["layout"].items() if k.startswith("yaxis") and v.get("dtick") == "D2"]
+    assert d2 and all(v["tickfont"] == {"size": F.D2_TICK_FONT[True]} for v in d2)

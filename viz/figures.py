@@ -240,8 +240,8 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
     font, tick = st_["font"], st_["font"] - 1
     legend_font = st_["font"] - 1
     # the legend sits above the map; more than LEGEND_ROWS rows scroll instead of squeezing the map
-    rows = legend_rows([d["name"] for d in data if d.get("showlegend", True) and d.get("name")], legend_font)
-    legend_max = LEGEND_ROWS * legend_row_px(legend_font) + 6
+    rows = _legend_rows([d["name"] for d in data if d.get("showlegend", True) and d.get("name")], legend_font)
+    legend_max = LEGEND_ROWS * _legend_row_px(legend_font) + 6
     axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=tick, color=AXIS_COLOR))
     layout = dict(
         height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10), title=dict(text=title) if title else None,
@@ -265,7 +265,7 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
         # the player's rows are placed in paper units (fractions of the plot's height): convert from
         # pixels with the plot height this layout leaves (the legend's rows estimated for a narrow
         # map, so that a taller legend does not pull the buttons up onto the tick labels)
-        top = layout["margin"]["t"] + min(rows, LEGEND_ROWS) * legend_row_px(legend_font) + 6
+        top = layout["margin"]["t"] + min(rows, LEGEND_ROWS) * _legend_row_px(legend_font) + 6
         _, bottom = _player(tuple(frames_at.tolist()), font, 1000)
         plot_h = max(120, height - top - bottom)
         player, bottom = _player(tuple(frames_at.tolist()), font, plot_h)
@@ -277,12 +277,12 @@ LEGEND_ROWS = 4            # rows of the map's legend shown before it scrolls
 AXIS_COLOR = "#31333f"     # tick labels and axis titles: Streamlit's text colour, not its pale grey (projectors)
 
 
-def legend_row_px(font: int) -> int:
+def _legend_row_px(font: int) -> int:
     """The height (px) of one row of a horizontal legend in this font size (measured in Chromium)."""
     return round(1.9 * font + 6)
 
 
-def legend_rows(names: list[str], font: int, width: int = 440) -> int:
+def _legend_rows(names: list[str], font: int, width: int = 440) -> int:
     """Rows a horizontal legend of `names` takes in a plot `width` px wide (rough: 0.55 em per
     character plus the symbol); `width` is a little over a phone's (about 280 px): narrower and the
     rows sit a little closer to the plot (the player keeps a margin for that), wider and they sit
@@ -462,10 +462,7 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
         log = row != LINKED_ROWS[4] and (loss_log or row != LINKED_ROWS[0])
         layout[_axis("y", r)].update(type="log" if log else "linear", exponentformat="power")
         if log:
-            ticks = log_ticks([d["y"] for d in data if d["meta"] == row])
-            layout[_axis("y", r)].update(ticks)
-            if ticks.get("dtick") == "D2":  # plotly draws the 2 and 5 of D2 at ¾ size: 9 px from 12
-                layout[_axis("y", r)]["tickfont"] = dict(size=D2_TICK_FONT[presentation])
+            layout[_axis("y", r)].update(readable_log_ticks([d["y"] for d in data if d["meta"] == row], presentation))
     layout[_axis("x", len(rows))]["title"] = dict(text="step t")
     for ann in layout.get("annotations", []):
         ann["font"] = dict(ann.get("font", {}), size=st_["font"])
@@ -491,6 +488,15 @@ def log_ticks(ys) -> dict:
     return dict(dtick="D2") if decades < 2 else dict(dtick=1) if decades < 4 else {}
 
 
+def readable_log_ticks(ys, presentation: bool = False) -> dict:
+    """log_ticks, with a tick font at which a "D2" axis' 2 and 5 labels (which plotly draws at ¾
+    size: 9 px from 12) stay readable, 11 px or more."""
+    ticks = log_ticks(ys)
+    if ticks.get("dtick") == "D2":
+        ticks["tickfont"] = dict(size=D2_TICK_FONT[presentation])
+    return ticks
+
+
 # ------------------------------------------------------------------------------- schedule
 def schedule_figure(lines: list[tuple[str, str, np.ndarray]], *, height: int = 150,
                     presentation: bool = False) -> FigureSpec:
@@ -510,9 +516,7 @@ def schedule_figure(lines: list[tuple[str, str, np.ndarray]], *, height: int = 1
     layout = dict(height=height, margin=dict(l=0, r=0, t=4, b=0), showlegend=False,
                   font=dict(size=max(10, st_["font"] - 2)),
                   yaxis=dict(type="log" if log else "linear", exponentformat="power",
-                             **(log_ticks([allv]) if log else {})))
-    if layout["yaxis"].get("dtick") == "D2":
-        layout["yaxis"]["tickfont"] = dict(size=D2_TICK_FONT[presentation])
+                             **(log_ticks([allv]) if log else {})))  # log: > 2 decades, never "D2"
     return FigureSpec(dict(data=data, layout=layout))
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from .figures import readable_log_ticks
+
 FLOOR = 1e-16  # the smallest gap drawn, relative to max(1, |f*|): below it a loss is f* to rounding
 DIVERGED_COLOR = "#d62728"
 NEVER_COLOR = "#c7c7c7"
@@ -74,19 +76,9 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
                                                              line=dict(width=2))))
     fig = go.Figure(data)
     fig.update_layout(height=height, margin=dict(l=60, r=10, t=30, b=50), clickmode="event+select",
-                      xaxis=dict(title="learning rate η", type="log", **_lr_ticks(x)), yaxis=dict(title=label),
+                      xaxis=dict(title="learning rate η", type="log", **readable_log_ticks([np.asarray(x, float)])), yaxis=dict(title=label),
                       legend=dict(orientation="h", y=-0.15), dragmode=False)
     return fig
-
-
-def _lr_ticks(lrs) -> dict:
-    """The η axis' ticks: the figures' log ticks (1, 2, 5 per decade below two decades, powers of ten
-    above), with a font whose ¾-size 2 and 5 labels stay readable (plotly's own: 9 px)."""
-    from .figures import D2_TICK_FONT, log_ticks
-    ticks = log_ticks([np.asarray(lrs, float)])
-    if ticks.get("dtick") == "D2":
-        ticks["tickfont"] = dict(size=D2_TICK_FONT[False])
-    return ticks
 
 
 def cell_of(result, point_index: int) -> tuple[int, int]:
