@@ -6,7 +6,13 @@ import torch
 
 torch.set_num_threads(1)  # one thread per rerun: concurrent sessions must not fight over the cores
 
-st.set_page_config(page_title="Error-surface visualizer", page_icon="⛰️", layout="wide")
+# presentation mode: a link with ?present=1 opens in it (app.py's toggle below switches it)
+if "presentation" not in st.session_state:
+    st.session_state["presentation"] = st.query_params.get("present") == "1"
+# In presentation mode the sidebar starts collapsed, so the figures get the projector's full width; its
+# » button still opens it, so a teacher can change a setting in front of the class without leaving the mode.
+st.set_page_config(page_title="Error-surface visualizer", page_icon="⛰️", layout="wide",
+                   initial_sidebar_state="collapsed" if st.session_state["presentation"] else "auto")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAGES = [("pages/playground.py", "Playground", "playground-page", ":material/landscape:"),
@@ -28,19 +34,17 @@ def playground_alias():
 nav = st.navigation(pages + [st.Page(playground_alias, title="Playground", url_path="playground", visibility="hidden")],
                     position="top")
 
-# presentation mode: a link with ?present=1 opens in it; the toggle stays visible without the sidebar
-if "presentation" not in st.session_state:
-    st.session_state["presentation"] = st.query_params.get("present") == "1"
-left, right = st.columns([2, 1], vertical_alignment="center")
+left, right = st.columns(2, vertical_alignment="center")
 left.markdown("#### Error-surface visualizer")
 left.caption("How neural-network optimizers move on a loss surface.")
-right.toggle("Presentation mode", key="presentation", help="Hide the sidebar; larger fonts and lines for a projector.")
+right.toggle("Presentation mode", key="presentation",
+             help="Larger fonts and lines for a projector. The sidebar folds away; » at the top left opens it.")
 if st.session_state["presentation"]:
     st.markdown("""<style>
-      section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
-      button[data-testid="stExpandSidebarButton"] {display: none !important;}
       html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
-      [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] {font-size: 1.25rem !important;}
+      [data-testid="stMainBlockContainer"] {padding-top: 4rem !important;}
+      [data-testid="stMain"] [data-testid="stMarkdownContainer"] p, [data-testid="stMain"] [data-testid="stCaptionContainer"]
+        {font-size: 1.25rem !important;}
       .katex {font-size: 1.6em !important;}
       h2 {font-size: 2.4rem !important;}
     </style>""", unsafe_allow_html=True)

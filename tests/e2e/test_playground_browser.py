@@ -175,3 +175,32 @@ def test_setup_survives_a_visit_to_another_page(app_url, page, wait_idle):
     assert page.get_by_label("steps").input_value() == "123"
     assert page.get_by_role("combobox", name="surface").input_value() == "cliff"
     page.wait_for_function("() => location.search.includes('steps=123')", timeout=60_000)
+
+
+def test_presentation_mode_folds_the_sidebar_and_the_teacher_can_still_change_a_setting(app_url, page, wait_idle):
+    """A projector gets the full width, yet a setting can be changed without leaving the mode: the
+    sidebar starts collapsed (not removed), its » button opens it, a change reruns the race in
+    presentation mode, and the sidebar stays open for the next change."""
+    sidebar = page.locator("section[data-testid='stSidebar']")
+    page.goto(app_url + "/?present=1&steps=300")
+    before = wait_map(page, wait_idle)
+    assert sidebar.bounding_box()["width"] < 5                              # folded away
+    big = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert big >= 20                                                       # the projector's fonts
+    page.get_by_test_id("stExpandSidebarButton").click()
+    page.wait_for_function("() => document.querySelector(\"section[data-testid='stSidebar']\")"
+                           ".getBoundingClientRect().width > 200", timeout=10_000)
+    steps = sidebar.locator("[data-testid='stNumberInput']", has_text="steps").locator("input")
+    steps.fill("500")
+    steps.press("Enter")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('steps') === '500'", timeout=60_000)
+    after = wait_map(page, wait_idle)
+    assert after["n_paths"] == before["n_paths"] == 4
+    assert page.evaluate("() => new URLSearchParams(location.search).get('present')") == "1"
+    assert sidebar.bounding_box()["width"] > 200                            # still open for the next change
+    # leaving presentation mode brings the sidebar back as usual
+    page.get_by_text("Presentation mode").click()
+    page.wait_for_function("() => parseFloat(getComputedStyle(document.documentElement).fontSize) < 20",
+                           timeout=60_000)
+    wait_idle(page)
+    assert sidebar.bounding_box()["width"] > 200
