@@ -24,7 +24,7 @@ import tour  # noqa: E402
 from tour import figures as TF  # noqa: E402
 from tour import links  # noqa: E402
 from tour import scenes as S  # noqa: E402
-from ui import compat, limits, runs, share  # noqa: E402
+from ui import compat, controls, limits, runs, share  # noqa: E402
 from viz import figures as F  # noqa: E402
 from ui.entry import ensure_entry  # noqa: E402
 
@@ -33,7 +33,6 @@ ensure_entry()  # a deep link on a fresh server still runs under app.py
 ss = st.session_state
 presentation = bool(ss.get("presentation", False))
 NUMBERS = [s.number for s in S.SCENES]
-CONV_LABELS = {"lecture": "lecture", "book": "book", "torch": "PyTorch"}
 # the small plots keep only "reset axes" and "save as PNG" in plotly's toolbar: the full one covers
 # their titles on a phone (drag still zooms, a double click resets)
 SMALL_PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": [
@@ -90,12 +89,14 @@ st.caption("The lectures' optimizer figures, live: each scene runs the optimizer
            "sharp and flat minima) are on the Batch size & noise page; batch normalisation is not covered.")
 limits.show_notes(notes)
 
-nav_l, nav_m, nav_r = st.columns([3, 10, 3] if presentation else [1, 6, 1], vertical_alignment="bottom")
+nav_l, nav_m, nav_r = st.columns([5, 8, 5] if presentation else [1, 6, 1], vertical_alignment="bottom")
+# in presentation mode a presenter's clicker steps through the scenes: its buttons send PageUp/PageDown
+# (elsewhere those keys keep scrolling the page, as a student reading on a laptop expects)
 nav_l.button("◀ Previous", on_click=_step, args=(-1,), disabled=ss["tour_scene"] == NUMBERS[0], key="tour_prev",
-             width="stretch")
+             width="stretch", shortcut="PageUp" if presentation else None)
 nav_m.selectbox("Scene", NUMBERS, key="tour_scene", format_func=lambda n: f"{n}. {S.get(n).title}")
 nav_r.button("Next ▶", on_click=_step, args=(1,), disabled=ss["tour_scene"] == NUMBERS[-1], key="tour_next",
-             width="stretch")
+             width="stretch", shortcut="PageDown" if presentation else None)
 number = ss["tour_scene"]
 if st.query_params.get("scene") != str(number):
     st.query_params["scene"] = str(number)
@@ -114,7 +115,7 @@ if scene.conventions:
     with switches[0]:
         convention = st.segmented_control(
             "Formula convention", list(scene.conventions), default=scene.conventions[0],
-            format_func=CONV_LABELS.get, key=f"tour_conv_{number}") or scene.conventions[0]
+            format_func=controls.CONV_LABELS.get, key=f"tour_conv_{number}") or scene.conventions[0]
 if len(scene.all_surfaces()) > 1:
     with switches[1]:
         surface = st.segmented_control("Surface", list(scene.all_surfaces()), default=scene.surface,

@@ -71,3 +71,33 @@ def test_open_a_scene_in_the_playground(page, app_url, wait_idle):
         assert label in text, label
     assert page.locator("[data-testid='stHeading'] h2").first.inner_text() == "Playground"
     assert surfaces.get("crescent").description in text
+
+
+def wait_scene(page, wait_idle, number: int):
+    page.wait_for_url(f"**scene={number}**", timeout=60_000)
+    wait_idle(page)
+    deadline = time.monotonic() + 60
+    while not scene_heading(page).startswith(f"{number}. ") and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert scene_heading(page).startswith(f"{number}. ")
+
+
+def test_a_presenters_clicker_steps_through_the_scenes_in_presentation_mode(page, app_url, wait_idle):
+    """Clickers send PageDown / PageUp: in presentation mode they are Next / Previous; elsewhere they
+    only scroll, as a student reading the tour expects."""
+    page.goto(app_url + "/tour?scene=3")
+    wait_scene(page, wait_idle, 3)
+    page.locator("[data-testid='stHeading'] h3").first.click()   # focus the page, not a widget
+    page.keyboard.press("PageDown")
+    page.wait_for_timeout(1500)
+    wait_idle(page)
+    assert "scene=3" in page.url and scene_heading(page).startswith("3. ")
+    page.goto(app_url + "/tour?scene=3&present=1")
+    wait_scene(page, wait_idle, 3)
+    page.locator("[data-testid='stHeading'] h3").first.click()
+    page.keyboard.press("PageDown")
+    wait_scene(page, wait_idle, 4)
+    page.keyboard.press("PageDown")
+    wait_scene(page, wait_idle, 5)
+    page.keyboard.press("PageUp")
+    wait_scene(page, wait_idle, 4)
