@@ -128,8 +128,10 @@ def envelope_indices(y: np.ndarray, max_points: int = MAX_LINE_POINTS) -> np.nda
 
 # ------------------------------------------------------------------------------- style
 def _style(presentation: bool) -> dict:
+    # modebar: the height (px) of plotly's toolbar plus a little air, measured in Chromium (presentation
+    # mode's 22 px root font makes it 35 px instead of 26)
     return dict(font=22 if presentation else 13, line=4.0 if presentation else 2.0,
-                head=20 if presentation else 12, mark=16 if presentation else 11)
+                head=20 if presentation else 12, mark=16 if presentation else 11, modebar=30 if presentation else 24)
 
 
 def trace_index(fig, role: str) -> int:
@@ -243,13 +245,17 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
     rows = _legend_rows([d["name"] for d in data if d.get("showlegend", True) and d.get("name")], legend_font)
     legend_max = LEGEND_ROWS * _legend_row_px(legend_font) + 6
     axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=tick, color=AXIS_COLOR))
+    top_px = (40 if title else 10) + st_["modebar"]
     layout = dict(
-        height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10), title=dict(text=title) if title else None,
+        height=height, margin=dict(l=10, r=10, t=top_px, b=10), title=dict(text=title) if title else None,
         xaxis=dict(axis, range=list(xr), title=dict(text="x", font=dict(size=font, color=AXIS_COLOR))),
         yaxis=dict(axis, range=list(yr), title=dict(text="y", font=dict(size=font, color=AXIS_COLOR))),
         font=dict(size=font), hovermode="closest", dragmode="pan", uirevision=surface.name,
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, font=dict(size=legend_font),
-                    maxheight=legend_max),
+        # the legend hangs below a band at the top for plotly's toolbar, which shows on hover (and stays
+        # after a tap on a phone) and would hide the last entries; yref "container" places it in pixels
+        # of the figure, and plotly moves the plot down below it
+        legend=dict(orientation="h", yref="container", yanchor="top", y=1 - top_px / height, xanchor="left", x=0,
+                    font=dict(size=legend_font), maxheight=legend_max),
         plot_bgcolor="white",
     )
     if layout["title"] is None:
@@ -264,8 +270,9 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
                           for name, x, y in zip(map(str, frames_at.tolist()), xs, ys)]
         # the player's rows are placed in paper units (fractions of the plot's height): convert from
         # pixels with the plot height this layout leaves (the legend's rows estimated for a narrow
-        # map, so that a taller legend does not pull the buttons up onto the tick labels)
-        top = layout["margin"]["t"] + min(rows, LEGEND_ROWS) * _legend_row_px(legend_font) + 6
+        # map, so that a taller legend does not pull the buttons up onto the tick labels; plotly leaves
+        # 18 px between a legend placed in container pixels and the plot, measured in Chromium)
+        top = layout["margin"]["t"] + min(rows, LEGEND_ROWS) * _legend_row_px(legend_font) + 18
         _, bottom = _player(tuple(frames_at.tolist()), font, 1000)
         plot_h = max(120, height - top - bottom)
         player, bottom = _player(tuple(frames_at.tolist()), font, plot_h)

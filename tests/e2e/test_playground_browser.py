@@ -37,6 +37,15 @@ def map_state(page) -> dict:
     }}""")
 
 
+def toolbar_over_legend(page) -> float:
+    """px² of the map's legend under plotly's toolbar (which shows on hover, and stays after a tap)."""
+    return page.evaluate(f"""() => {{
+        const gd = ({MAP})(); const mb = gd.closest("[data-testid='stPlotlyChart']").querySelector('.modebar');
+        const a = mb.getBoundingClientRect(), b = gd.querySelector('.legend').getBoundingClientRect();
+        return Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left)) *
+               Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top)); }}""")
+
+
 def wait_map(page, wait_idle, timeout_ms=90_000):
     wait_idle(page, timeout_ms)
     page.wait_for_function(f"() => !!({MAP})()", timeout=timeout_ms)
@@ -49,6 +58,7 @@ def test_load_and_change_a_slider(app_url, page, wait_idle):
     assert before["n_paths"] == 4 and before["levels_present"] and before["levels_path_len"] > 1000
     assert urllib.parse.urlparse(page.url).path == "/"                      # the Playground is the default page
     assert before["images"] == 1 and before["image_in_dom"] >= 1
+    assert toolbar_over_legend(page) == 0
     assert page.get_by_role("link", name="Playground").count() >= 1 or page.get_by_text("Playground").count() >= 1
     # open the first optimizer (GD) and move its η slider two notches right
     page.locator("[data-testid='stExpander'] summary", has_text="1. GD").click()
@@ -185,6 +195,7 @@ def test_presentation_mode_folds_the_sidebar_and_the_teacher_can_still_change_a_
     page.goto(app_url + "/?present=1&steps=300")
     before = wait_map(page, wait_idle)
     assert sidebar.bounding_box()["width"] < 5                              # folded away
+    assert toolbar_over_legend(page) == 0                                  # the toolbar is taller here
     big = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert big >= 20                                                       # the projector's fonts
     page.get_by_test_id("stExpandSidebarButton").click()
