@@ -254,7 +254,8 @@ S6 = Scene(
     "statistic of past gradients, and after a handful of steps it is a poor estimate, so big early "
     "steps are risky. Below are the Transformer's formula, plotted exactly, and ResNet's 0.01-then-0.1 "
     "(the paper switches once the training error is below 80 %, after about 400 iterations; drawn "
-    "here at iteration 400); RAdam builds the same caution into the optimizer.",
+    "here at iteration 400); RAdam builds the same caution into the optimizer. The map races Adam with "
+    "and without a linear warm-up over its first 100 steps against RAdam.",
     "The Transformer rate peaks at step 4000 at 512^-0.5·4000^-0.5, equal to the paper's formula; "
     "ResNet's is drawn as 0.01 for the first 400 iterations (the paper's ≈ 400, until the training "
     "error is below 80 %) then 0.1; PyTorch's RAdam skips σ for its first 5 steps.",
@@ -262,7 +263,7 @@ S6 = Scene(
     r"\text{warmup\_steps}^{-1.5}\right)",
     surface="himmelblau", steps=300,
     runs=(RunSetup("Adam, η = 0.05", "adam", _h(lr=0.05), convention="torch"),
-          RunSetup("Adam + warm-up (100 steps)", "adam", _h(lr=0.05), "warmup",
+          RunSetup("Adam + warm-up", "adam", _h(lr=0.05), "warmup",
                    _h(warmup_steps=100, total_steps=300), convention="torch"),
           RunSetup("RAdam, η = 0.05", "radam", _h(lr=0.05), convention="torch")),
     plots=("lr", "loss"), playground_runs=(0, 2),
