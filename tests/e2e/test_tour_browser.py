@@ -43,12 +43,7 @@ def test_walk_through_every_scene(page, app_url, wait_idle):
         assert f"scene={scene.number}" in page.url
         if scene.number < len(S.SCENES):
             page.get_by_role("button", name="Next ▶").click()
-            # the click's rerun may not have started yet when the app reports idle: wait for its heading
-            page.wait_for_url(f"**scene={scene.number + 1}**", timeout=60_000)
-            wait_idle(page)
-            deadline = time.monotonic() + 60
-            while not scene_heading(page).startswith(f"{scene.number + 1}. ") and time.monotonic() < deadline:
-                page.wait_for_timeout(200)
+            wait_scene(page, wait_idle, scene.number + 1)
     assert page.get_by_role("button", name="Next ▶").is_disabled()
 
 
@@ -74,6 +69,8 @@ def test_open_a_scene_in_the_playground(page, app_url, wait_idle):
 
 
 def wait_scene(page, wait_idle, number: int):
+    """Wait until scene `number` is shown (a click's rerun may not have started yet when the app
+    reports idle: wait for its URL, then its heading)."""
     page.wait_for_url(f"**scene={number}**", timeout=60_000)
     wait_idle(page)
     deadline = time.monotonic() + 60
