@@ -1,6 +1,9 @@
 """Take docs/screenshot.png: the Playground in headless Chromium (the README's picture).
 
-    .venv/bin/python bench/screenshot.py [query] [out.png] [--present]
+    .venv/bin/python bench/screenshot.py [query] [out.png] [--present] [--size=WxH]
+
+A query that starts with "/" is a page path with its query (e.g. "/tour?scene=1"); otherwise it is
+the Playground's query. The default size is 1440x1700.
 
 Starts `streamlit run app.py` on 127.0.0.1 (free port), opens the page, waits for the rerun and
 the chart, saves the PNG, stops the server.
@@ -23,6 +26,9 @@ def main(argv):
     out = args[1] if len(args) > 1 else os.path.join(ROOT, "docs", "screenshot.png")
     if "--present" in argv:
         query += "&present=1"
+    size = next((a.split("=", 1)[1] for a in argv if a.startswith("--size=")), "1440x1700")
+    width, height = (int(v) for v in size.split("x"))
+    target = query if query.startswith("/") else f"/?{query}"
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -32,8 +38,8 @@ def main(argv):
         wait_healthy(url, proc)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1700}, device_scale_factor=1)
-            page.goto(f"{url}/?{query}", timeout=120_000)
+            page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
+            page.goto(f"{url}{target}", timeout=120_000)
             page.wait_for_timeout(500)
             page.wait_for_selector(IDLE, timeout=120_000)
             page.wait_for_selector(".js-plotly-plot .scatterlayer", state="attached", timeout=120_000)
