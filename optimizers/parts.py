@@ -54,7 +54,7 @@ class HeavyBall:
 
     @property
     def latex(self):
-        b = r"b_t = \mu\, b_{t-1} + (1-\tau)\, g_t,\ b_1 = g_1"
+        b = r"b_t = \mu\, b_{t-1} + (1-\tau)\, g_t,\ b_0 = g_0"  # t = 0, 1, …: the first update's b is g
         return b + (r",\quad m_t = g_t + \mu\, b_t" if self.nesterov else r",\quad m_t = b_t")
 
     def init(self, theta):
@@ -109,7 +109,8 @@ class EMA:
     @property
     def latex(self):
         s = r"s_t = \beta_1 s_{t-1} + (1-\beta_1)\, g_t"
-        return s + (r",\quad m_t = \frac{s_t}{1-\beta_1^t}" if self.bias_correction else r",\quad m_t = s_t")
+        # displayed with t = 0, 1, … (the first update is t = 0), so the n-th update's β^n is β^{t+1}
+        return s + (r",\quad m_t = \frac{s_t}{1-\beta_1^{t+1}}" if self.bias_correction else r",\quad m_t = s_t")
 
     def init(self, theta):
         return (_zeros(theta),)
@@ -129,7 +130,7 @@ class NAdamMomentum:
     beta1: Hyper = 0.9
     momentum_decay: Hyper = 4e-3
     latex = (r"m_t = \frac{1-\mu_t}{1-\prod_{i\le t}\mu_i}\, g_t + \frac{\mu_{t+1}}{1-\prod_{i\le t+1}\mu_i}\, s_t,"
-             r"\quad \mu_t = \beta_1\left(1-\tfrac12\, 0.96^{t\psi}\right)")
+             r"\quad s_t = \beta_1 s_{t-1} + (1-\beta_1)\, g_t,\quad \mu_t = \beta_1\left(1-\tfrac12\, 0.96^{(t+1)\psi}\right)")
 
     def init(self, theta):
         return (_zeros(theta), torch.ones_like(theta[..., :1]))
@@ -281,7 +282,7 @@ class AdamRMS:
         v = r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2"
         vv = r"\max_{k\le t} v_k" if self.amsgrad else "v_t"
         if self.bias_correction:
-            return v + rf",\quad \sigma_t = \sqrt{{\frac{{{vv}}}{{1-\beta_2^t}}}} + \epsilon"
+            return v + rf",\quad \sigma_t = \sqrt{{\frac{{{vv}}}{{1-\beta_2^{{t+1}}}}}} + \epsilon"
         return v + rf",\quad \sigma_t = \sqrt{{{vv}}} + \epsilon"
 
     def init(self, theta):
@@ -307,7 +308,10 @@ class RAdamRMS:
 
     beta2: Hyper = 0.999
     eps: Hyper = 1e-8
-    latex = (r"\sigma_t = \begin{cases}1 & \rho_t \le 5\\ \dfrac{\sqrt{v_t}+\epsilon}{\sqrt{1-\beta_2^t}\; r_t} & \rho_t > 5\end{cases}")
+    latex = (r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2,\quad "
+             r"\sigma_t = \begin{cases}1 & \rho_t \le 5\\ \dfrac{\sqrt{v_t}+\epsilon}{\sqrt{1-\beta_2^{t+1}}\; r_t} & \rho_t > 5\end{cases}"
+             r" \\ \rho_t = \rho_\infty - \frac{2(t+1)\,\beta_2^{t+1}}{1-\beta_2^{t+1}},\quad \rho_\infty = \frac{2}{1-\beta_2} - 1,\quad "
+             r"r_t = \sqrt{\frac{(\rho_t-4)(\rho_t-2)\,\rho_\infty}{(\rho_\infty-4)(\rho_\infty-2)\,\rho_t}}")
     may_be_zero = False
 
     def init(self, theta):

@@ -35,7 +35,7 @@ class Optimizer:
     """θ_{t+1} = θ_t − (η_t / σ_t) · m_t, with η_t from the schedule (base rate `lr`), m_t from
     `momentum` and σ_t from `rms`. Extras, each as PyTorch does it: L2 `weight_decay` added to the
     gradient (or, if `decoupled_weight_decay`, θ ← θ(1 − η_t λ) as AdamW), Adagrad's `lr_decay`
-    (η_t / (1 + (n−1)·lr_decay)), and `precondition_first` (RMSprop with momentum: the buffer
+    (η_t / (1 + t·lr_decay), t = 0 for the first update), and `precondition_first` (RMSprop with momentum: the buffer
     accumulates g/σ, then θ ← θ − η_t·m)."""
 
     name: str
@@ -56,15 +56,18 @@ class Optimizer:
         if getattr(self.momentum, "carries_lr", False):
             rule = r"\theta_{t+1} = \theta_t + M_{t+1}"
         elif self.precondition_first:
-            rule = r"\theta_{t+1} = \theta_t - \eta_t\, b_t,\quad b_t = \mu b_{t-1} + g_t/\sigma_t"
+            # torch.optim.RMSprop's buffer starts at 0 and sums g/σ with no dampening: the heavy
+            # ball's own line (b_0 = g_0, τ) would be wrong here, so this rule replaces it
+            rule = r"\theta_{t+1} = \theta_t - \eta_t\, b_t,\quad b_t = \mu\, b_{t-1} + g_t/\sigma_t,\ b_0 = g_0/\sigma_0"
         else:
             rule = r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t}\, m_t"
-        lines = [rule, self.momentum.latex, self.rms.latex]
+        lines = [rule, self.rms.latex] if self.precondition_first else [rule, self.momentum.latex, self.rms.latex]
         if _nonzero(self.weight_decay):
-            lines.append(r"\theta \leftarrow \theta(1-\eta_t\lambda)" if self.decoupled_weight_decay
-                         else r"g_t \leftarrow g_t + \lambda\,\theta_t")
+            # λ_wd: plain λ is the lecture's momentum coefficient
+            lines.append(r"\theta \leftarrow \theta(1-\eta_t\lambda_{\mathrm{wd}})" if self.decoupled_weight_decay
+                         else r"g_t \leftarrow g_t + \lambda_{\mathrm{wd}}\,\theta_t")
         if _nonzero(self.lr_decay):
-            lines.append(r"\eta_t \leftarrow \eta_t / (1 + (t-1)\,\text{lr\_decay})")
+            lines.append(r"\eta_t \leftarrow \eta_t / (1 + t\,\text{lr\_decay})")
         return r" \\ ".join(lines)
 
 

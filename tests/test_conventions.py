@@ -354,3 +354,31 @@ def test_book_constants_are_the_books():
     assert optimizers.presets.BOOK_DEFAULTS["adagrad"]["eps"] == 1e-7
     assert optimizers.presets.BOOK_DEFAULTS["rmsprop"]["eps"] == 1e-6
     assert math.isclose(optimizers.DEFAULTS["adagrad"]["eps"], 1e-10)
+
+
+def test_rmsprop_momentum_latex_is_the_rule_the_records_follow():
+    """PyTorch RMSprop with momentum sums g/σ into a buffer that starts at 0: the LaTeX says
+    b_t = μ b_{t−1} + g_t/σ_t, b_0 = g_0/σ_0, and not the heavy ball's b_0 = g_0 with dampening τ.
+    The records (m_t = b_t σ_t) follow that rule."""
+    t = optimizers.run("crescent", "rmsprop", steps=20, lr=0.01, momentum=0.5)
+    assert r"b_t = \mu\, b_{t-1} + g_t/\sigma_t,\ b_0 = g_0/\sigma_0" in t.latex
+    assert r"\tau" not in t.latex and "b_1 = g_1" not in t.latex
+    b = t.m / t.sigma
+    np.testing.assert_allclose(b[0], t.grad[0] / t.sigma[0], rtol=1e-12)
+    np.testing.assert_allclose(b[1:], 0.5 * b[:-1] + t.grad[1:-1] / t.sigma[1:], rtol=1e-12)
+    np.testing.assert_allclose(t.path[1:], t.path[:-1] - t.lr[:, None] * b, rtol=1e-12)
+
+
+def test_latex_counts_updates_from_t_0_as_the_engine_does():
+    """η_t is the rate of update t = 0, 1, …, so a part's n-th update shows as t + 1: Adam's bias
+    corrections read 1 − β^{t+1}, the heavy ball starts at b_0 = g_0, Adagrad's lr_decay divides by
+    1 + t·lr_decay (t = 0: the base rate, as the engine's records show)."""
+    adam = optimizers.run("crescent", "adam", steps=3).latex
+    assert r"1-\beta_1^{t+1}" in adam and r"1-\beta_2^{t+1}" in adam and r"\beta_1^t}" not in adam
+    assert r"b_0 = g_0" in optimizers.run("crescent", "momentum", steps=2).latex
+    t = optimizers.run("crescent", "adagrad", steps=3, lr=0.1, lr_decay=0.5)
+    assert r"(1 + t\,\text{lr\_decay})" in t.latex
+    np.testing.assert_allclose(t.lr, [0.1, 0.1 / 1.5, 0.1 / 2.0], rtol=1e-15)
+    radam = optimizers.run("crescent", "radam", steps=3).latex
+    for symbol in (r"v_t =", r"\rho_t =", r"r_t ="):  # every symbol of the rule is defined
+        assert symbol in radam, symbol

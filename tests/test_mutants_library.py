@@ -146,7 +146,7 @@ def test_a_per_trajectory_torch_option_is_refused_when_any_value_is_nonzero(conv
 def test_per_trajectory_weight_decay_shows_in_the_latex_when_any_is_nonzero():
     """The L2 line of the LaTeX appears when any trajectory's weight_decay is ≠ 0, not only when all are."""
     t = optimizers.run("crescent", "adam", steps=5, weight_decay=[0.0, 0.1])
-    assert r"\lambda\,\theta_t" in t.latex
+    assert r"\lambda_{\mathrm{wd}}\,\theta_t" in t.latex
     assert r"\lambda" not in optimizers.run("crescent", "adam", steps=5, weight_decay=[0.0, 0.0]).latex
 
 
