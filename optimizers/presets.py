@@ -2,7 +2,8 @@
 three formula conventions.
 
 - ``torch``   — identical to ``torch.optim`` (momentum buffer starts at g, ε outside √, Adagrad sums).
-- ``lecture`` — as on the adaptive-learning-rate slides: Adagrad is the RMS of past gradients
+- ``lecture`` — as on the lecture slides (the adaptive-learning-rate slides; momentum from the batch &
+  momentum lecture): Adagrad is the RMS of past gradients
   (a mean, no ε), RMSProp starts at σ_0 = |g_0| (no ε), momentum accumulates the movement
   M_{t+1} = λ M_t − η g_t with θ_{t+1} = θ_t + M_{t+1}.
 - ``book``    — Goodfellow et al., algorithms 8.1–8.5 and 8.7 (8.6, RMSProp with Nesterov momentum, is

@@ -181,11 +181,11 @@ st.write(
     "A training loss with a wide basin and a narrow canyon, equally low. The testing loss is the same "
     "curve shifted a little (training and testing data never match exactly): in the wide basin the "
     "shift barely matters, in the canyon it costs a lot. Many people believe that small batches tend to "
-    "end in wide basins and large batches in narrow canyons: the examples agree about the basin but "
-    "not about the canyon, so a noisy small-batch step can be thrown out of it. The lecture calls this "
-    "only one possible explanation, and it is still being researched. This data set is built to show "
-    "the effect (after Wu, Ma & E, 2018, “How SGD selects the global minima”): one example in four sees "
-    "the canyon, four times as deep. Even so, only the smallest batches (B = 1 and 2) leave it; from "
+    "end in wide basins and large batches in narrow canyons: a noisy small-batch step can be thrown out "
+    "of a narrow canyon, but not out of a wide basin. The lecture calls this only one possible "
+    "explanation, and it is still being researched. This data set is built to show the effect: its "
+    "examples agree about the basin but not about the canyon (after Wu, Ma & E, 2018, “How SGD selects "
+    "the global minima”): one example in four sees the canyon, four times as deep. Even so, only the smallest batches (B = 1 and 2) leave it; from "
     "B = 4 on, as many runs end in the canyon as with the full batch.")
 sf_sizes = (1, 2, 4, N)
 with st.spinner("100 runs per batch size …"):

@@ -233,8 +233,8 @@ S5 = Scene(
     "Make η itself shrink as training goes on: near the destination we want smaller steps anyway. "
     "With η_t = 0.1·0.999ᵗ the same Adagrad run still crosses the flat direction, but the growing "
     "1/σ in the steep direction is now held in check by the shrinking η_t, and the point arrives "
-    "without a single burst.",
-    "With the decaying η_t there is no burst at all, while the same run with a constant η bursts; the "
+    "without a burst once it is down in the valley.",
+    "With the decaying η_t there is no burst after the first 10 % of the run, while the same run with a constant η bursts; the "
     "decaying run ends within 10⁻³ of the minimum.",
     r"\theta_i^{t+1} \leftarrow \theta_i^{t} - \frac{\eta^{t}}{\sigma_i^{t}}\, g_i^{t}, \qquad "
     r"\eta^{t} = \eta\,\gamma^{t}",
@@ -255,12 +255,13 @@ S6 = Scene(
     "steps are risky. Below are the Transformer's formula, plotted exactly, and ResNet's 0.01-then-0.1 "
     "(the paper switches once the training error is below 80 %, after about 400 iterations; drawn "
     "here at iteration 400); RAdam builds the same caution into the optimizer. The map races Adam with "
-    "and without a linear warm-up over its first 100 steps against RAdam.",
+    "and without a warm-up (linear over the first 100 steps, then a cosine decay to 0 at step 300) "
+    "against RAdam.",
     "The Transformer rate peaks at step 4000 at 512^-0.5·4000^-0.5, equal to the paper's formula; "
     "ResNet's is drawn as 0.01 for the first 400 iterations (the paper's ≈ 400, until the training "
     "error is below 80 %) then 0.1; PyTorch's RAdam skips σ for its first 5 steps.",
     r"\eta^{t} = d_{\text{model}}^{-0.5}\cdot\min\!\left(\text{step}^{-0.5},\ \text{step}\cdot"
-    r"\text{warmup\_steps}^{-1.5}\right)",
+    r"\text{warmup\_steps}^{-1.5}\right),\quad \text{step} = t+1",
     surface="himmelblau", steps=300,
     runs=(RunSetup("Adam, η = 0.05", "adam", _h(lr=0.05), convention="torch"),
           RunSetup("Adam + warm-up", "adam", _h(lr=0.05), "warmup",
@@ -277,8 +278,8 @@ S6 = Scene(
 S7 = Scene(
     7, "rmsprop", "RMSProp: σ that follows the slope",
     "On a crescent-shaped valley the slope changes along the way: the walls are steep where the run "
-    "starts and gentle further on. Adagrad averages over the whole past, so once the slope drops its "
-    "σ stays stuck at the old, large value. RMSProp weights recent gradients more — the smaller α, "
+    "starts and gentle further on. Adagrad weighs the whole past equally (the lecture's mean; the book and PyTorch take a sum, "
+    "which only grows), so once the slope drops its σ lags far behind, near the old, large value. RMSProp weights recent gradients more — the smaller α, "
     "the more — so with a small α its σ drops with the slope within a few steps (with α = 0.9 it "
     "takes dozens).",
     "After the gradient falls tenfold, RMSProp with α = 0.5 brings σ within 2× of the new slope in "
@@ -336,8 +337,8 @@ S10 = Scene(
     10, "adam", "Adam = RMSProp + momentum",
     "Adam keeps two running averages: one of the gradients, which gives the direction like momentum, "
     "and one of their squares, which gives σ like RMSProp. Leave out its bias correction and Adam is "
-    "exactly that: momentum (an average of the gradients) divided by RMSProp's own σ with α = β₂, "
-    "and the two runs take the same steps. The bias correction divides both averages "
+    "exactly that: momentum (an average of the gradients) divided by the σ of PyTorch's RMSProp "
+    "(its average starts at 0, ε outside the root) with α = β₂, and the two runs take the same steps. The bias correction divides both averages "
     "by 1 − βᵗ, which matters while they are still near their start at 0: it makes Adam's first step "
     "η in every coordinate.",
     "Adam without bias correction and EMA momentum × RMSProp's σ (α = β₂) differ by less than "
@@ -379,7 +380,7 @@ PARTS_DEFAULT = ("none", "adagrad_mean", "inverse_sqrt", (), 0.1)  # scene 12's 
 
 S12 = Scene(
     12, "summary", "Summary: one rule, three parts",
-    "Every optimizer in the lectures is the same rule with three parts: a schedule gives η_t, a "
+    "The lecture's summary slide writes all these improvements as one rule with three parts: a schedule gives η_t, a "
     "momentum part gives the direction m_t (a weighted sum of past gradients), and an RMS part gives "
     "the size σ_t (only the magnitude). Pick the parts yourself: where a named optimizer is built "
     "from the same parts, its run coincides with yours by construction, which only shows that the "
