@@ -252,7 +252,7 @@ S6 = Scene(
     "Some famous recipes start with a small learning rate, raise it, and only then let it decay. "
     "Why warm-up helps is still an open research question; one possible explanation: σ is a "
     "statistic of past gradients, and after a handful of steps it is a poor estimate, so big early "
-    "steps are risky. Below are the Transformer's formula, plotted exactly, and ResNet's 0.01-then-0.1 "
+    "steps are risky. Below are the Transformer's formula (its step = t + 1 counts the updates from 1), plotted exactly, and ResNet's 0.01-then-0.1 "
     "(the paper switches once the training error is below 80 %, after about 400 iterations; drawn "
     "here at iteration 400); RAdam builds the same caution into the optimizer. The map races Adam with "
     "and without a warm-up (linear over the first 100 steps, then a cosine decay to 0 at step 300) "
@@ -261,7 +261,7 @@ S6 = Scene(
     "ResNet's is drawn as 0.01 for the first 400 iterations (the paper's ≈ 400, until the training "
     "error is below 80 %) then 0.1; PyTorch's RAdam skips σ for its first 5 steps.",
     r"\eta^{t} = d_{\text{model}}^{-0.5}\cdot\min\!\left(\text{step}^{-0.5},\ \text{step}\cdot"
-    r"\text{warmup\_steps}^{-1.5}\right),\quad \text{step} = t+1",
+    r"\text{warmup\_steps}^{-1.5}\right)",
     surface="himmelblau", steps=300,
     runs=(RunSetup("Adam, η = 0.05", "adam", _h(lr=0.05), convention="torch"),
           RunSetup("Adam + warm-up", "adam", _h(lr=0.05), "warmup",
