@@ -341,6 +341,31 @@ def test_noise_seed_and_clipping():
     assert at.query_params["clip"] == "1"
 
 
+def test_a_hidden_setting_comes_back_with_its_value():
+    """Switching clipping or noise off and on again, or leaving a schedule and coming back, keeps what
+    was set (Streamlit drops the state of a widget a run does not draw: clipping came back at its
+    minimum 0.001 from a shared link, noise at 0 while its toggle said on, a schedule at its defaults)."""
+    at = ok(app({"clip": "7", "noise": "5", "seed": "3", "sched": "step,step_size=50,gamma=0.5"}))
+    assert at.number_input(key="pg_clip").value == 7.0 and at.number_input(key="pg_noise").value == 5.0
+    for toggle in ("pg_clip_on", "pg_noise_on"):
+        at.toggle(key=toggle).set_value(False).run()
+        at.toggle(key=toggle).set_value(True).run()
+        ok(at)
+    assert at.number_input(key="pg_clip").value == 7.0 and at.query_params["clip"] == "7"
+    assert at.number_input(key="pg_noise").value == 5.0 and at.query_params["noise"] == "5"
+    assert at.number_input(key="pg_seed").value == 3 and at.query_params["seed"] == "3"
+    at.number_input(key="pg_clip").set_value(2.5).run()          # a value typed here, not from the link
+    at.toggle(key="pg_clip_on").set_value(False).run()
+    assert "clip" not in at.query_params
+    at.selectbox(key="pg_sched").set_value("cosine").run()
+    at.selectbox(key="pg_sched").set_value("step").run()
+    at.toggle(key="pg_clip_on").set_value(True).run()
+    ok(at)
+    assert at.number_input(key="pg_sched_step_gamma").value == 0.5
+    assert at.number_input(key="pg_sched_step_step_size").value == 50
+    assert at.query_params["sched"] == "step,step_size=50,gamma=0.5" and at.query_params["clip"] == "2.5"
+
+
 def test_device_choices():
     at = ok(app())
     sb = at.selectbox(key="pg_device")
