@@ -35,13 +35,22 @@ try:
     surface = surfaces.get(setup.surface)
 except ValueError as err:  # surfaces.FormulaError is a ValueError with .position and .reason
     text = setup.surface[2:] if setup.surface.startswith("f:") else setup.surface
-    st.error(f"**f(x, y) = {text}** cannot be used: {err}")
+    st.error(f"{limits.md_code('f(x, y) = ' + text)} cannot be used: {limits.md_escape(err)}")
     pos = getattr(err, "position", None)
     if pos is not None and text:
         st.code(text + "\n" + " " * min(pos, len(text)) + "^", language=None)
+    if " " in text:  # a link's bare + arrives as a space
+        plus = text.replace(" ", "+")
+        try:
+            surfaces.get("f:" + plus)
+        except ValueError:
+            pass
+        else:
+            st.info(f"With + for each space it reads {limits.md_code(plus)}, which works. In a link, + must be "
+                    "written %2B: a bare + arrives as a space.")
     st.stop()
 
-st.caption(surface.description)
+st.caption(limits.md_escape(surface.description))
 if surface.latex:
     st.latex(surface.latex)
 
@@ -58,7 +67,7 @@ with st.spinner("Running the optimizers…"):
         try:
             r = runs.run_spec(setup, opt, start)
         except ValueError as err:
-            st.error(f"{controls.DOTS[i]} **{label}** cannot run: {err}")
+            st.error(f"{controls.DOTS[i]} **{limits.md_escape(label)}** cannot run: {limits.md_escape(err)}")
             continue
         results.append((label, r))
         tracks.append(F.Track(label, color, r["path"], r["diverged_at"], r["loss"]))

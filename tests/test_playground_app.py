@@ -600,3 +600,32 @@ def test_epsilon_help_says_what_epsilon_is_in_each_formula(name, convention, wor
     from ui.runs import torch_only
 
     assert words in controls._eps_help(name, convention, torch_only(name, "eps", convention))
+
+
+def test_a_formula_is_shown_as_typed_and_a_links_bare_plus_is_explained():
+    """Markdown must not eat a formula's ** (it turned x**2+3*y**2 into bold x 2+3*y 2); a hand-written
+    link with a bare + (which arrives as a space) gets a hint that names the working formula."""
+    at = ok(app({"surface": "f:x**2+3*y**2+x*y"}))
+    caption = texts(at.caption)
+    assert r"x\*\*2+3\*y\*\*2+x\*y" in caption
+    at = ok(app({"surface": "f:x**2 3*y**2"}))                    # ?surface=f:x**2+3*y**2 typed in a link
+    assert texts(at.error).startswith("`f(x, y) = x**2 3*y**2` cannot be used")
+    assert "`x**2+3*y**2`, which works" in texts(at.info) and "%2B" in texts(at.info)
+    at = ok(app({"surface": "f:x**2 y**"}))                        # no + makes it work: no hint
+    assert "%2B" not in texts(at.info)
+
+
+def test_md_escape_and_md_code_show_text_literally():
+    assert limits.md_escape("a*b_c $x$ :red[y] [a](b) ~~s~~ <i>") == r"a\*b_c \$x\$ \:red[y] [a\](b) \~\~s\~\~ \<i>"
+    assert limits.md_escape("steps: 5 is outside [1, 100000].") == "steps: 5 is outside [1, 100000]."  # plain text stays
+    assert limits.md_code("x**2") == "`x**2`"
+    assert limits.md_code("a`b") == "`` a`b ``" and limits.md_code("``") == "``` `` ```"
+
+
+def test_notes_stay_short_and_say_what_happens():
+    """A huge integer is quoted like a float (not 309 digits); clip=nan says clipping is off."""
+    notes: list = []
+    assert limits.clamp_int("steps", "1e308", limits.STEPS, notes, 300) == limits.STEPS[1]
+    assert notes == [f"steps: 1e+308 is outside [1, {limits.STEPS[1]}]; clamped to {limits.STEPS[1]}."]
+    setup, notes = share.decode({"clip": "nan"})
+    assert setup.clip is None and notes == ["clip: 'nan' is not a finite number; clipping is off."]

@@ -11,6 +11,7 @@ visibly corrected, never a crash.
 from __future__ import annotations
 
 import math
+import re
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -42,8 +43,8 @@ FLAGS = ("nesterov", "centered", "amsgrad", "bias_correction")
 
 def fmt(v) -> str:
     """A number as notes show it (6 significant digits)."""
-    if isinstance(v, float):
-        return f"{v:.6g}"
+    if isinstance(v, float) or (isinstance(v, int) and abs(v) >= 10**12):  # 1e308 rounded: not 309 digits
+        return f"{float(v):.6g}"
     return str(v)
 
 
@@ -190,6 +191,29 @@ def limit_text(name: str, raw, notes: list, max_chars: int = MAX_FORMULA_CHARS) 
     return s
 
 
+_MD_ALWAYS = re.compile(r"([\\`*$<~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")  # emphasis (an _ inside a
+# word like step_size is not), code, LaTeX, HTML, strikethrough
+_MD_COLON = re.compile(r":(?=[A-Za-z0-9_+\-])")    # :smile: emoji and :red[...] colour, not "steps: 5"
+_MD_LINK = re.compile(r"\](?=\()")                 # [text](url)
+
+
+def md_escape(text: str) -> str:
+    """`text` shown literally by Streamlit's Markdown: what could start emphasis, code, LaTeX ($),
+    HTML, an emoji, a colour or a link is backslash-escaped (CommonMark escapes any ASCII
+    punctuation), so a typed formula x**2+3*y**2 reads as typed instead of turning bold. The notes
+    have one line each, so line-start syntax (lists, headings) cannot occur."""
+    text = _MD_ALWAYS.sub(lambda m: "\\" + m.group(0), str(text))
+    return _MD_LINK.sub(r"\\]", _MD_COLON.sub(r"\\:", text))
+
+
+def md_code(text: str) -> str:
+    """`text` as inline code (nothing inside is Markdown), fenced by more backticks than it holds."""
+    text = str(text)
+    fence = "`" * (max((len(r) for r in re.findall("`+", text)), default=0) + 1)
+    pad = " " if "`" in text else ""  # CommonMark strips one space each side when both are there
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def show_notes(notes: Sequence[str], where=None):
     """Show the notes (deduplicated) as one visible info box."""
     if not notes:
@@ -198,4 +222,4 @@ def show_notes(notes: Sequence[str], where=None):
 
     box = where or st
     seen = list(dict.fromkeys(notes))
-    box.info("Some inputs were adjusted:\n\n" + "\n".join(f"- {n}" for n in seen), icon="ℹ️")
+    box.info("Some inputs were adjusted:\n\n" + "\n".join(f"- {md_escape(n)}" for n in seen), icon="ℹ️")

@@ -7,7 +7,8 @@ notes (see ui.limits). Other pages build Playground links with `link(setup)` or
 
 Query-string format (every key optional; a missing key takes the default shown):
 
-    surface=bowl                 a name from surfaces.names(), or f:<formula> (e.g. f:x**2+3*y**2)
+    surface=bowl                 a name from surfaces.names(), or f:<formula> (e.g. f:x**2%2B3*y**2: in a link
+                                 + is written %2B, a bare + arrives as a space)
     start=-8,2                   x,y of the start point (default: the surface's default start)
     steps=300                    updates, 1..100000
     opt=gd,lr=0.01               one per optimizer, repeated (up to 8), in order:
@@ -339,7 +340,13 @@ def decode(params: Mapping, *, devices=("auto", "cpu"), bounds_of: Callable = de
         kw["seed"] = L.clamp_int("seed", last("seed"), L.SEED, notes, 0)
     if "clip" in q:
         c = last("clip").strip().lower()
-        kw["clip"] = None if c in ("", "0", "off", "none") else L.clamp_float("clip", c, L.CLIP, notes, None)
+        if c in ("", "0", "off", "none"):
+            kw["clip"] = None
+        elif L.parse_float(c) is None:
+            notes.append(f"clip: {L.short(last('clip'))} is not a finite number; clipping is off.")
+            kw["clip"] = None
+        else:
+            kw["clip"] = L.clamp_float("clip", c, L.CLIP, notes, None)
     if "device" in q:
         d = L.choose("device", last("device"), list(DEVICES), notes, "auto")
         if d not in devices:
