@@ -118,7 +118,7 @@ def value_grid(param: str, lo, hi, n: int, steps: int) -> np.ndarray:
     presets.check_value(key, [lo, hi])
     if not lo <= hi:
         raise ValueError(f"Invalid {SECOND[param][0]} range: {lo:g} … {hi:g}")
-    return np.linspace(float(lo), float(hi), n)
+    return np.unique(np.linspace(float(lo), float(hi), n))  # lo == hi: one row, not n copies of it
 
 
 def _f_star(surface) -> float | None:

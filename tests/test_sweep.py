@@ -166,3 +166,21 @@ def test_the_final_loss_colour_scale_starts_at_rounding_not_at_minus_300():
     r = sw.sweep("himmelblau", "adam", param="beta1", n_lr=10, n_values=5, steps=300)
     z = np.array(vs.heatmap(r, "final loss").data[0].z, dtype=float)
     assert np.nanmin(z) >= -16 and (r.final_loss == r.f_star).any()
+
+
+def test_a_single_column_or_row_is_drawn_with_a_width():
+    """One η (a narrow range the Playground's slider grid turns into one value) and a second
+    hyperparameter from v to v: a plotly heatmap with one column or row has no width and drew a blank
+    map. Each such axis is drawn as two bricks around its value; the click targets stay on the cells."""
+    r = sw.sweep("bowl", "adam", param="beta1", lrs=(0.01,), value_range=(0.5, 0.5), n_values=30, steps=20)
+    assert r.final_loss.shape == (1, 1) and list(r.values) == [0.5]        # one row, not 30 copies
+    fig = vs.heatmap(r, "final loss")
+    for trace in (d for d in fig.data if d.type == "heatmap"):
+        assert len(trace.x) == 2 and len(trace.y) == 2 and np.asarray(trace.z, float).shape == (2, 2)
+        assert np.isclose(np.sqrt(trace.x[0] * trace.x[1]), 0.01) and np.isclose(np.mean(trace.y), 0.5)
+    assert fig.data[0].hoverinfo == "skip"                                 # the cell's own hover names it
+    cells = [d for d in fig.data if d.name == "cells"][0]
+    assert list(cells.x) == [0.01] and list(cells.y) == [0.5] and cells.marker.size <= 40
+    r = sw.sweep("bowl", "adam", param="beta1", lrs=(0.01, 0.1), value_range=(0.0, 0.9), n_values=3, steps=20)
+    main = vs.heatmap(r, "final loss").data[0]
+    assert list(main.x) == [0.01, 0.1] and list(main.y) == list(r.values)  # an ordinary grid is unchanged

@@ -18,8 +18,24 @@ DIVERGED_COLOR = "#d62728"
 NEVER_COLOR = "#c7c7c7"
 
 
+def _widen(x, y):
+    """The heatmaps' axes, and a function that shapes a (len(y), len(x)) grid to them. A heatmap with a
+    single column or row has no width: plotly draws nothing (a narrow η range that the Playground's
+    slider turns into one value, or a second hyperparameter from v to v). Such an axis is drawn as
+    two bricks around its value: a fifth of a decade wide for η (log axis), ±5 % for the other."""
+    xd, yd = np.asarray(x, float), np.asarray(y, float)
+    rx, ry = (2 if xd.size == 1 else 1), (2 if yd.size == 1 else 1)
+    if rx == 2:
+        xd = xd[0] * 10.0 ** np.array([-0.1, 0.1])
+    if ry == 2:
+        half = 0.05 * abs(yd[0]) or 0.05
+        yd = yd[0] + np.array([-half, half])
+    return xd, yd, lambda z: np.repeat(np.repeat(np.asarray(z, float), ry, axis=0), rx, axis=1)
+
+
 def _flat(mask: np.ndarray, color: str, name: str, x, y) -> list:
-    z = np.where(mask, 1.0, np.nan)
+    x, y, shape = _widen(x, y)
+    z = shape(np.where(mask, 1.0, np.nan))
     return [go.Heatmap(x=x, y=y, z=z, colorscale=[[0, color], [1, color]], showscale=False, hoverinfo="skip",
                        name=name, zmin=0, zmax=1),
             go.Scatter(x=[None], y=[None], mode="markers", marker=dict(symbol="square", size=12, color=color),
@@ -52,9 +68,12 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
         extra = []
     else:
         raise ValueError(f"Unknown metric {metric!r}; choose 'final loss', 'steps to tolerance' or 'diverged'")
-    main = go.Heatmap(x=x, y=y, z=z, colorscale="Viridis" if cbar else [[0, "#2ca02c"], [1, "#2ca02c"]],
+    xd, yd, shape = _widen(x, y)
+    widened = xd.size != len(x) or yd.size != len(y)  # its hover would name the bricks' edges: the cells' own say it
+    main = go.Heatmap(x=xd, y=yd, z=shape(z), colorscale="Viridis" if cbar else [[0, "#2ca02c"], [1, "#2ca02c"]],
                       showscale=cbar is not None, colorbar=dict(title=dict(text=cbar or "", side="right")),
-                      hovertemplate="η=%{x:.3g}, " + label + "=%{y:.4g}: %{z:.3g}<extra></extra>", name=metric)
+                      hovertemplate=None if widened else "η=%{x:.3g}, " + label + "=%{y:.4g}: %{z:.3g}<extra></extra>",
+                      hoverinfo="skip" if widened else None, name=metric)
     data = [main] + extra
     if div.any():
         data += _flat(div, DIVERGED_COLOR, "diverged", x, y)
@@ -64,7 +83,7 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
     st = result.steps_to_tol.ravel()
     custom = np.stack([fl, st, div.ravel().astype(float)], 1)
     data.append(go.Scatter(x=X.ravel(), y=Y.ravel(), mode="markers", name="cells", showlegend=False,
-                           marker=dict(size=max(4, int(400 / max(len(x), len(y)))), opacity=0.0, symbol="square"),
+                           marker=dict(size=min(40, max(4, int(400 / max(len(x), len(y))))), opacity=0.0, symbol="square"),
                            customdata=custom,
                            hovertemplate=("η=%{x:.3g}, " + label + "=%{y:.4g}<br>final loss %{customdata[0]:.3g}"
                                           "<br>steps to tolerance %{customdata[1]:.0f}<br>diverged %{customdata[2]:.0f}"
