@@ -225,6 +225,16 @@ def test_linked_figure_rows_scales_and_lengths():
     assert _validated(F.linked_figure([ser], loss_log=False)).layout.yaxis.type == "linear"
 
 
+def test_a_row_with_nothing_above_zero_is_drawn_on_a_linear_axis():
+    """A constant surface (a typed f = 0): the gradient norm is 0 at every step, which a log axis
+    leaves blank; that row becomes linear and shows the line at 0, the others stay log."""
+    t = optimizers.run(surfaces.get("f:0*x+3"), "adam", steps=50, lr=0.1)
+    ser = F.Series("adam", F.PALETTE[0], t.loss, t.grad_norm, t.lr, t.step_size, t.m)
+    fig = _validated(F.linked_figure([ser]))
+    assert (t.grad_norm == 0).all()
+    assert fig.layout.yaxis2.type == "linear" and fig.layout.yaxis.type == "log" and fig.layout.yaxis3.type == "log"
+
+
 def test_short_log_axes_label_few_ticks():
     """Two constant rates a decade apart (GD at 0.01, Adam at 0.1): plotly alone labels 2…9 between
     them; the η panel labels 1, 2, 5 per decade; 2–4 decades get powers of ten only; the loss over

@@ -466,10 +466,14 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
                                  xaxis=_ref("x", r), yaxis=_ref("y", r)))
                 first = False
     for r, row in enumerate(rows, start=1):
-        log = row != LINKED_ROWS[4] and (loss_log or row != LINKED_ROWS[0])
+        ys = [np.asarray(d["y"], float) for d in data if d["meta"] == row]
+        # nothing above 0 (a constant surface's gradient norm): a log axis would be blank, a linear one
+        # shows the line at 0
+        drawable = any(((y > 0) & np.isfinite(y)).any() for y in ys)
+        log = row != LINKED_ROWS[4] and (loss_log or row != LINKED_ROWS[0]) and drawable
         layout[_axis("y", r)].update(type="log" if log else "linear", exponentformat="power")
         if log:
-            layout[_axis("y", r)].update(readable_log_ticks([d["y"] for d in data if d["meta"] == row], presentation))
+            layout[_axis("y", r)].update(readable_log_ticks(ys, presentation))
     layout[_axis("x", len(rows))]["title"] = dict(text="step t")
     for ann in layout.get("annotations", []):
         ann["font"] = dict(ann.get("font", {}), size=st_["font"])
