@@ -57,7 +57,8 @@ c1, c2, c3, c4 = st.columns(4)
 surface = c1.selectbox("Surface", surfaces.names(), index=surfaces.names().index("bowl"), key="sw_surface")
 optimizer = c2.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index("adam"), key="sw_optimizer")
 params = sw.second_params(optimizer)
-param = c3.selectbox("Second hyperparameter", params, format_func=lambda k: sw.SECOND[k][0], key=f"sw_param_{optimizer}")
+param = compat.remembered(f"sw_param_{optimizer}", params[0], lambda: c3.selectbox(
+    "Second hyperparameter", params, format_func=lambda k: sw.SECOND[k][0], key=f"sw_param_{optimizer}"))
 convention = c4.selectbox("Formulas", list(optimizers.CONVENTIONS), key="sw_convention")
 
 c1, c2, c3, c4 = st.columns(4)
@@ -72,24 +73,27 @@ lo_default, hi_default = sw.default_range(optimizer, param, steps)
 c1, c2, c3, c4 = st.columns(4)
 if param == "warmup_steps":
     ss = st.session_state
-    ss.setdefault("sw_w_lo", 1)
-    ss.setdefault("sw_w_hi", min(hi_default, steps))
+    ss.setdefault("sw_w_lo", ss.get("sw_w_lo_kept", 1))
+    ss.setdefault("sw_w_hi", ss.get("sw_w_hi_kept", min(hi_default, steps)))
     for k in ("sw_w_lo", "sw_w_hi"):  # a warm-up longer than the run: clamped (Streamlit would reset it to 1)
         if ss[k] > steps:
             notes.append(f"{note_label(k)}: {ss[k]} is more than the {steps} steps per run; clamped to {steps}.")
             ss[k] = steps
-    v_lo = int(c1.number_input("Shortest warm-up", 1, steps, key="sw_w_lo"))
-    v_hi = int(c2.number_input("Longest warm-up", 1, steps, key="sw_w_hi"))
+    v_lo = int(compat.remembered("sw_w_lo", 1, lambda: c1.number_input("Shortest warm-up", 1, steps, key="sw_w_lo")))
+    v_hi = int(compat.remembered("sw_w_hi", steps, lambda: c2.number_input("Longest warm-up", 1, steps, key="sw_w_hi")))
 else:  # the Playground's range for this hyperparameter, so that a clicked cell opens as drawn
     lo, hi = L.HYPER[param]
     own = f"{optimizer}_{param}" if optimizer == "nesterov" else param  # Nesterov's μ range starts above 0
-    v_lo = c1.number_input(f"Lowest {sw.SECOND[param][0]}", lo, hi, float(lo_default), format="%.4g", key=f"sw_lo_{own}")
-    v_hi = c2.number_input(f"Highest {sw.SECOND[param][0]}", lo, hi, float(hi_default), format="%.4g", key=f"sw_hi_{own}")
+    v_lo = compat.remembered(f"sw_lo_{own}", float(lo_default), lambda: c1.number_input(
+        f"Lowest {sw.SECOND[param][0]}", lo, hi, format="%.4g", key=f"sw_lo_{own}"))
+    v_hi = compat.remembered(f"sw_hi_{own}", float(hi_default), lambda: c2.number_input(
+        f"Highest {sw.SECOND[param][0]}", lo, hi, format="%.4g", key=f"sw_hi_{own}"))
 n_values = c3.slider(f"{sw.SECOND[param][0]} values", 2, sw.MAX_SIDE, 30, key="sw_n_values")
 metric = c4.selectbox("Colour shows", sw.METRICS, key="sw_metric")
 tol = 1e-3
 if metric == "steps to tolerance":
-    tol = float(st.number_input("Tolerance on loss − f*", 1e-12, 1e6, 1e-3, format="%.3g", key="sw_tol"))
+    tol = float(compat.remembered("sw_tol", 1e-3, lambda: st.number_input(
+        "Tolerance on loss − f*", 1e-12, 1e6, format="%.3g", key="sw_tol")))
 L.show_notes(notes)
 
 try:

@@ -82,3 +82,24 @@ def test_a_warmup_longer_than_the_run_is_clamped_with_a_note(at):
     assert at.number_input(key="sw_w_hi").value == 50 and at.number_input(key="sw_w_hi").max == 50
     assert "Longest warm-up: 200 is more than the 50 steps per run; clamped to 50" in at.info[0].value
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_settings_survive_a_visit_to_another_optimizer_parameter_or_metric():
+    """Streamlit drops the state of a widget a run does not draw: the β₁ range, the chosen second
+    hyperparameter, the warm-up range and the tolerance came back at their defaults after a visit
+    elsewhere. They come back as they were left."""
+    at = AppTest.from_file(PAGE, default_timeout=240).run()
+    at.number_input(key="sw_lo_beta1").set_value(0.2).run()
+    at.selectbox(key="sw_param_adam").set_value("warmup_steps").run()
+    at.number_input(key="sw_w_hi").set_value(40).run()
+    at.selectbox(key="sw_optimizer").set_value("rmsprop").run()
+    at.selectbox(key="sw_optimizer").set_value("adam").run()
+    assert at.selectbox(key="sw_param_adam").value == "warmup_steps" and at.number_input(key="sw_w_hi").value == 40
+    at.selectbox(key="sw_param_adam").set_value("beta1").run()
+    assert at.number_input(key="sw_lo_beta1").value == 0.2
+    at.selectbox(key="sw_metric").set_value("steps to tolerance").run()
+    at.number_input(key="sw_tol").set_value(0.5).run()
+    at.selectbox(key="sw_metric").set_value("final loss").run()
+    at.selectbox(key="sw_metric").set_value("steps to tolerance").run()
+    assert at.number_input(key="sw_tol").value == 0.5
+    assert not at.exception and not at.error and not at.warning
