@@ -77,8 +77,8 @@ shuffle = c3.checkbox("Shuffle", True, key="shuffle",
 seed = int(c4.number_input("Seed", 0, 10_000, 0, step=1, key="seed"))
 c5, c6, c7, c8 = st.columns(4)
 optimizer = c5.selectbox("Optimizer", optimizers.names(), index=0, key="optimizer")
-lr = float(c6.number_input("Learning rate η", 1e-6, 10.0, LR_DEFAULTS[optimizer], format="%.4g",
-                           key=f"lr_{optimizer}"))
+lr = float(compat.remembered(f"lr_{optimizer}", LR_DEFAULTS[optimizer], lambda: c6.number_input(
+    "Learning rate η", 1e-6, 10.0, format="%.4g", key=f"lr_{optimizer}")))  # each optimizer keeps its own η
 convention = c7.selectbox("Formulas", list(optimizers.CONVENTIONS), key="convention")
 normalize = c8.toggle("Standardise x", False, key="normalize",
                       help="Replace x by (x − mean)/std: the long, tilted bowl becomes round")

@@ -78,3 +78,14 @@ def test_the_texts_state_what_the_lecture_and_the_numbers_support(at):
     f = noise.sharp_vs_flat((1, 2, 4, 20), runs=100, seed=0).fractions
     assert f[1]["sharp"] < 0.1 and f[2]["sharp"] < 0.1
     assert f[4]["sharp"] > 0.2 and abs(f[4]["sharp"] - f[20]["sharp"]) < 0.05
+
+
+def test_each_optimizer_keeps_its_own_learning_rate():
+    """Streamlit drops a hidden widget's state: Adam's η came back at its default after a visit to GD."""
+    at = AppTest.from_file(PAGE, default_timeout=240).run()
+    at.selectbox(key="optimizer").set_value("adam").run()
+    at.number_input(key="lr_adam").set_value(0.05).run()
+    at.selectbox(key="optimizer").set_value("gd").run()
+    at.selectbox(key="optimizer").set_value("adam").run()
+    assert at.number_input(key="lr_adam").value == 0.05
+    assert not at.exception and not at.warning
