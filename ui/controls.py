@@ -17,7 +17,7 @@ import surfaces
 from optimizers import schedules
 
 from . import limits as L
-from . import share
+from . import compat, share
 from .runs import torch_only
 from .share import COMPOSE, COMPOSE_USES, LABELS, PARAMS, OptSpec, Setup
 
@@ -87,14 +87,14 @@ def seed_state(setup: Setup, notes: list | None = None):
     ss["pg_conv"] = setup.convention
     ss["pg_sched"] = setup.schedule
     for k, v in setup.schedule_args:
-        _seed_sometimes(f"pg_sched_{setup.schedule}_{k}", v)
+        _seed_remembered(f"pg_sched_{setup.schedule}_{k}", v)
     ss["pg_noise_on"] = setup.noise > 0
     if setup.noise > 0:
-        _seed_sometimes("pg_noise", float(setup.noise))
-    _seed_sometimes("pg_seed", int(setup.seed))
+        _seed_remembered("pg_noise", float(setup.noise))
+    _seed_remembered("pg_seed", int(setup.seed))
     ss["pg_clip_on"] = setup.clip is not None
     if setup.clip is not None:
-        _seed_sometimes("pg_clip", float(setup.clip))
+        _seed_remembered("pg_clip", float(setup.clip))
     ss["pg_device"] = setup.device if setup.device in devices() else "auto"
     ss["pg_view"] = setup.view
 
@@ -224,23 +224,10 @@ def apply_preset(name: str):
     st.session_state["pg_flash"] = f"Preset: {name}"
 
 
-def _seed_sometimes(key: str, value):
-    """Set a widget that `sometimes` draws: its value now and the one it comes back with."""
+def _seed_remembered(key: str, value):
+    """Set a widget drawn only some of the time (compat.remembered): its value now and the one it
+    comes back with."""
     st.session_state[key] = st.session_state[f"{key}_kept"] = value
-
-
-def sometimes(key: str, shown: bool, default, draw) -> None:
-    """Draw a widget that is shown only some of the time (`draw()`, while `shown`) without losing its
-    value while it is hidden. Streamlit drops (or keeps a stale) value of a widget that a run does not
-    draw, so the value it last showed is kept in `{key}_kept` and put back when it reappears: a
-    teacher who switches clipping off and on again gets back the max_norm they had typed."""
-    ss = st.session_state
-    if shown:
-        if not ss.get(f"{key}_shown"):
-            ss[key] = ss.get(f"{key}_kept", ss.get(key, default))
-        draw()
-        ss[f"{key}_kept"] = ss[key]
-    ss[f"{key}_shown"] = shown
 
 
 def _restore_formula():
@@ -412,11 +399,7 @@ def schedule_widgets():
     cols = st.columns(2) if defaults else []
     for i, (k, d) in enumerate(defaults.items()):
         wk = f"pg_sched_{sched}_{k}"
-        sometimes(wk, True, d, functools.partial(_schedule_arg, cols[i % 2], wk, k, ranges.get(k)))
-    for name in optimizers.SCHEDULES:  # the other schedules' arguments are hidden this run
-        if name != sched:
-            for k in share.schedule_defaults(name):
-                sometimes(f"pg_sched_{name}_{k}", False, None, None)
+        compat.remembered(wk, d, functools.partial(_schedule_arg, cols[i % 2], wk, k, ranges.get(k)))
 
 
 def _schedule_arg(col, wk: str, k: str, rng):
@@ -475,14 +458,16 @@ def sidebar():
         plot_box = st.container()
         st.number_input("steps", min_value=L.STEPS[0], max_value=L.STEPS[1], step=100, key="pg_steps")
         st.toggle("gradient noise", key="pg_noise_on", help="add Gaussian noise to every gradient (minibatch-like)")
-        c1, c2 = st.columns(2) if ss["pg_noise_on"] else (None, None)
-        sometimes("pg_noise", ss["pg_noise_on"], 1.0, lambda: c1.number_input(
-            "noise std", min_value=0.0, max_value=L.NOISE[1], step=0.1, key="pg_noise"))
-        sometimes("pg_seed", ss["pg_noise_on"], 0, lambda: c2.number_input(
-            "seed", min_value=L.SEED[0], max_value=L.SEED[1], step=1, key="pg_seed"))
+        if ss["pg_noise_on"]:  # hidden settings keep their values (compat.remembered)
+            c1, c2 = st.columns(2)
+            compat.remembered("pg_noise", 1.0, lambda: c1.number_input(
+                "noise std", min_value=0.0, max_value=L.NOISE[1], step=0.1, key="pg_noise"))
+            compat.remembered("pg_seed", 0, lambda: c2.number_input(
+                "seed", min_value=L.SEED[0], max_value=L.SEED[1], step=1, key="pg_seed"))
         st.toggle("gradient clipping", key="pg_clip_on", help="clip each gradient's norm, as torch.nn.utils.clip_grad_norm_")
-        sometimes("pg_clip", ss["pg_clip_on"], 1.0, lambda: st.number_input(
-            "max gradient norm", min_value=L.CLIP[0], max_value=L.CLIP[1], step=0.1, format="%.3f", key="pg_clip"))
+        if ss["pg_clip_on"]:
+            compat.remembered("pg_clip", 1.0, lambda: st.number_input(
+                "max gradient norm", min_value=L.CLIP[0], max_value=L.CLIP[1], step=0.1, format="%.3f", key="pg_clip"))
         st.selectbox("device", devices(), key="pg_device",
                      help="auto: the GPU when there is one" + ("" if torch.cuda.is_available() else
                                                               " (this server has none)"))
