@@ -1,5 +1,5 @@
 """Learning-rate schedules: pure functions of the step t = 0, 1, 2, … giving η_t, the rate used by
-the t-th update — exactly what a `torch.optim.lr_scheduler` stepped once after each
+update t (t = 0 is the first update) — exactly what a `torch.optim.lr_scheduler` stepped once after each
 `optimizer.step()` gives. Vectorised: `t` is an int array, `lr` broadcasts against it (one base
 η per trajectory in a sweep)."""
 from __future__ import annotations
@@ -46,7 +46,8 @@ def inverse_sqrt(t, lr):
 
 def warmup(t, lr, warmup_steps: int = 100, total_steps: int = 1000, decay: str = "cosine"):
     """Linear warm-up η·(t+1)/warmup_steps for t < warmup_steps, then decay to 0 at total_steps,
-    linearly or along a half cosine (as nanoGPT's get_lr, without a floor). With total_steps ≤
+    linearly or along a half cosine (after nanoGPT's get_lr, which warms up as (t+1)/(warmup+1) and
+    decays to a floor min_lr; here the warm-up reaches η at t = warmup_steps − 1 and the decay ends at 0). With total_steps ≤
     warmup_steps there is no room to decay: the rate is 0 from t = warmup_steps on."""
     t = np.asarray(t, dtype=float)
     warm = (t + 1.0) / warmup_steps
