@@ -47,8 +47,9 @@ def inverse_sqrt(t, lr):
 def warmup(t, lr, warmup_steps: int = 100, total_steps: int = 1000, decay: str = "cosine"):
     """Linear warm-up η·(t+1)/warmup_steps for t < warmup_steps, then decay to 0 at total_steps,
     linearly or along a half cosine (after nanoGPT's get_lr, which warms up as (t+1)/(warmup+1) and
-    decays to a floor min_lr; here the warm-up reaches η at t = warmup_steps − 1 and the decay ends at 0). With total_steps ≤
-    warmup_steps there is no room to decay: the rate is 0 from t = warmup_steps on."""
+    decays to a floor min_lr; here the warm-up reaches η at t = warmup_steps − 1 and the decay ends
+    at 0). With total_steps ≤ warmup_steps there is no room to decay: the rate is 0 from
+    t = warmup_steps on."""
     t = np.asarray(t, dtype=float)
     warm = (t + 1.0) / warmup_steps
     room = np.asarray(total_steps - warmup_steps, dtype=float)
