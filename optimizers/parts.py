@@ -167,8 +167,12 @@ class AdagradSum:
 
     eps: Hyper = 1e-10
     initial_accumulator_value: Hyper = 0.0
-    latex = r"r_t = r_{t-1} + g_t^2,\quad \sigma_t = \sqrt{r_t} + \epsilon"
+    book: bool = False  # only the symbol: the book calls ε δ
     may_be_zero = False
+
+    @property
+    def latex(self):
+        return r"r_t = r_{t-1} + g_t^2,\quad \sigma_t = \sqrt{r_t} + " + (r"\delta" if self.book else r"\epsilon")
 
     def init(self, theta):
         return (_zeros(theta) + self.initial_accumulator_value,)

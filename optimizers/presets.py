@@ -214,7 +214,8 @@ def build(name: str, convention: str, hp: dict, notes: tuple = ()) -> Optimizer:
             mom = P.HeavyBall(mu, hp["dampening"], hp["nesterov"])
         return Optimizer(name, mom, P.NoRMS(), **common)
     if name == "adagrad":
-        rms = P.AdagradMean() if convention == "lecture" else P.AdagradSum(hp["eps"], hp["initial_accumulator_value"])
+        rms = (P.AdagradMean() if convention == "lecture"
+               else P.AdagradSum(hp["eps"], hp["initial_accumulator_value"], book=convention == "book"))
         return Optimizer(name, P.Identity(), rms, lr_decay=hp["lr_decay"], **common)
     if name == "rmsprop":
         if convention == "lecture":

@@ -346,6 +346,8 @@ def test_latex_shows_the_convention_formula():
     assert "M_{t+1}" in optimizers.run("crescent", "momentum", steps=2, convention="lecture").latex
     assert "b_t" in optimizers.run("crescent", "momentum", steps=2, convention="torch").latex
     assert r"\delta" in optimizers.run("crescent", "rmsprop", steps=2, convention="book").latex
+    assert r"\sqrt{r_t} + \delta" in optimizers.run("crescent", "adagrad", steps=2, convention="book").latex
+    assert r"\sqrt{r_t} + \epsilon" in optimizers.run("crescent", "adagrad", steps=2, convention="torch").latex
     assert r"\sigma_0 = |g_0|" in optimizers.run("crescent", "rmsprop", steps=2, convention="lecture").latex
     assert r"\theta_t + \lambda M_t" in optimizers.run("crescent", "nesterov", steps=2, convention="book").latex
 
