@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 
 import numpy as np
@@ -24,9 +25,19 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+class _Defaults(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default, except where there is none to show (None or a flag's False): those
+    options' help says what happens instead ("default: the surface's")."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m optimizers", description="Run an optimizer on a loss surface and print its trajectory.",
-                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                formatter_class=_Defaults)
     p.add_argument("--surface", default="bowl",
                    help=f"one of {', '.join(surfaces.names())}, or 'f:<formula in x and y>' e.g. 'f:x**2+3*y**2'")
     p.add_argument("--optimizer", default="gd", choices=presets.names(), help="the optimizer preset")
@@ -79,7 +90,8 @@ def main(argv=None) -> int:
         allowed = presets.DEFAULTS[a.optimizer]
         for key in hyper:
             if key not in allowed:
-                raise ValueError(f"--{key.replace('_', '-')} does not apply to {a.optimizer}; it takes: "
+                flag = "no-bias-correction" if key == "bias_correction" else key.replace("_", "-")
+                raise ValueError(f"--{flag} does not apply to {a.optimizer}; it takes: "
                                  + ", ".join(k for k in allowed))
         t = run(a.surface, a.optimizer, a.steps, a.start, schedule=a.schedule, schedule_args=_schedule_args(a.schedule_args),
                 convention=a.convention, device=a.device, noise=a.noise, seed=a.seed, max_norm=a.max_norm,
@@ -113,4 +125,8 @@ def _clean(a):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `python -m optimizers … | head`: the reader left, which is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        sys.exit(0)
