@@ -56,9 +56,10 @@ def sharp_flat_result(batch_sizes: tuple, runs: int, seed: int):
     return noise.sharp_vs_flat(batch_sizes, runs=runs, seed=seed)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def timing(batch_sizes: tuple, budget_s: float, _progress=None):
-    return hardware.measure(batch_sizes, budget_s=budget_s, device="auto", progress=_progress)
+def timing(batch_sizes: tuple, budget_s: float, progress=None):
+    """Measured on each click, not cached: "Measure now" means now, and a cached function that drew
+    this click's progress bar would replay it on the next hit (CacheReplayClosureError)."""
+    return hardware.measure(batch_sizes, budget_s=budget_s, device="auto", progress=progress)
 
 
 st.header("Batch size & noise")
@@ -152,7 +153,7 @@ if st.button("Measure now", key="measure"):
         st.warning("Choose at least one batch size.")
     else:
         bar = st.progress(0.0, text="warming up …")
-        t = timing(tuple(sorted(sizes)), 0.3, _progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
+        t = timing(tuple(sorted(sizes)), 0.3, progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
         bar.empty()
         st.session_state["timing_result"] = t
 t = st.session_state.get("timing_result")

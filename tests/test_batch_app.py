@@ -52,6 +52,19 @@ def test_timing_runs_on_demand(at):
     assert any("time per update (ms)" in df.columns for df in frames)
 
 
+def test_measure_now_works_again_and_in_another_session():
+    """A second click (and a second session's first click) measured through a cache hit that replayed
+    the first click's progress bar: CacheReplayClosureError, and the rest of the page was gone."""
+    for _ in range(2):                                     # two sessions, the same batch sizes
+        at = AppTest.from_file(PAGE, default_timeout=240).run()
+        at.multiselect(key="timing_sizes").set_value([1, 10]).run()
+        for _ in range(2):
+            at.button(key="measure").click().run()
+            assert not at.exception, [e.value for e in at.exception]
+            assert any("time per update (ms)" in d.value.columns for d in at.dataframe)
+        assert any("Sharp and flat minima" in h.value for h in at.subheader)   # the page went on
+
+
 def test_divergence_names_its_step_in_both_sections():
     at = AppTest.from_file(PAGE, default_timeout=120).run()
     at.number_input(key="lr_gd").set_value(10.0).run()
