@@ -10,7 +10,7 @@ from streamlit.errors import StreamlitAPIException
 import optimizers
 import surfaces
 from optimizers import sweep as sw
-from ui import compat, share
+from ui import compat, runs, share
 from ui import limits as L
 from viz import sweep as vs
 from ui.entry import ensure_entry
@@ -41,12 +41,16 @@ def playground_lrs(lo: float, hi: float, n: int) -> tuple[float, ...]:
     return tuple(sorted({float(grid[np.argmin(np.abs(np.log(grid) - np.log(v)))]) for v in want}))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+SWEEPS = runs.SharedCache(16)  # not st.cache_data: it would replay the progress bar on a hit
+
+
 def run_sweep(surface: str, optimizer: str, param: str, lrs: tuple, value_range: tuple,
-              n_values: int, steps: int, convention: str, tol: float, chunk: int | None, _progress=None):
-    return sw.sweep(surface, optimizer, param=param, lrs=lrs, value_range=value_range,
-                    n_values=n_values, steps=steps, convention=convention, tol=tol, device="auto", chunk=chunk,
-                    progress=_progress)
+              n_values: int, steps: int, convention: str, tol: float, chunk: int | None, progress=None):
+    """The sweep, shared by every session that asks for the same one (ui.runs.SharedCache)."""
+    key = (surface, optimizer, param, lrs, value_range, n_values, steps, convention, tol, chunk)
+    return SWEEPS.get(key, lambda: sw.sweep(surface, optimizer, param=param, lrs=lrs, value_range=value_range,
+                                           n_values=n_values, steps=steps, convention=convention, tol=tol,
+                                           device="auto", chunk=chunk, progress=progress))
 
 
 st.header("Sweep: which learning rate works?")
@@ -107,7 +111,7 @@ chunk = None if work <= WORK_PER_CHUNK else max(1, WORK_PER_CHUNK // steps)
 bar = st.progress(0.0, text=f"{cells} runs of {steps} steps …") if chunk is not None else None
 try:
     result = run_sweep(surface, optimizer, param, lrs, (v_lo, v_hi), n_values, steps, convention, tol, chunk,
-                       _progress=(lambda f: bar.progress(min(f, 1.0), text=f"{f:.0%} of {cells} runs")) if bar else None)
+                       progress=(lambda f: bar.progress(min(f, 1.0), text=f"{f:.0%} of {cells} runs")) if bar else None)
 except ValueError as e:
     if bar is not None:
         bar.empty()

@@ -629,3 +629,13 @@ def test_notes_stay_short_and_say_what_happens():
     assert notes == [f"steps: 1e+308 is outside [1, {limits.STEPS[1]}]; clamped to {limits.STEPS[1]}."]
     setup, notes = share.decode({"clip": "nan"})
     assert setup.clip is None and notes == ["clip: 'nan' is not a finite number; clipping is off."]
+
+
+def test_shared_cache_keeps_the_most_recent_entries():
+    cache, calls = runs.SharedCache(2), []
+    def compute(v):
+        return lambda: calls.append(v) or v
+    assert cache.get("a", compute(1)) == 1 and cache.get("b", compute(2)) == 2
+    assert cache.get("a", compute(9)) == 1                    # a hit: not computed again, now the newest
+    cache.get("c", compute(3))                                # evicts b, the least recently used
+    assert cache.get("b", compute(4)) == 4 and calls == [1, 2, 3, 4]

@@ -13,6 +13,8 @@ import csv
 import io
 import json
 import math
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -150,6 +152,37 @@ def trajectories_json(results: list[tuple[str, dict]], setup_query: dict | None 
 
 # --------------------------------------------------------------------------- figures
 FIGURE_CACHE_ENTRIES = 48
+
+
+class SharedCache:
+    """A process-wide least-recently-used store of results that all sessions share, for work that
+    reports its progress to the page while it runs. st.cache_data records the elements a cached
+    function draws and replays them on a hit, so a progress bar created outside it fails there
+    (CacheReplayClosureError: a long sweep crashed the page when the same sweep was asked for
+    again). Values are shared, never copied: callers only read them. Two sessions that ask for the
+    same missing key at once both compute it; the second result replaces the first."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()  # outside the lock: other sessions' hits do not wait for it
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
 
 
 @st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
