@@ -41,14 +41,12 @@ def playground_lrs(lo: float, hi: float, n: int) -> tuple[float, ...]:
     return tuple(sorted({float(grid[np.argmin(np.abs(np.log(grid) - np.log(v)))]) for v in want}))
 
 
-SWEEPS = runs.SharedCache(16)  # not st.cache_data: it would replay the progress bar on a hit
-
-
 def run_sweep(surface: str, optimizer: str, param: str, lrs: tuple, value_range: tuple,
               n_values: int, steps: int, convention: str, tol: float, chunk: int | None, progress=None):
-    """The sweep, shared by every session that asks for the same one (ui.runs.SharedCache)."""
+    """The sweep, shared by every session that asks for the same one (ui.runs.SWEEPS; not
+    st.cache_data, which would replay this run's progress bar on a hit)."""
     key = (surface, optimizer, param, lrs, value_range, n_values, steps, convention, tol, chunk)
-    return SWEEPS.get(key, lambda: sw.sweep(surface, optimizer, param=param, lrs=lrs, value_range=value_range,
+    return runs.SWEEPS.get(key, lambda: sw.sweep(surface, optimizer, param=param, lrs=lrs, value_range=value_range,
                                            n_values=n_values, steps=steps, convention=convention, tol=tol,
                                            device="auto", chunk=chunk, progress=progress))
 

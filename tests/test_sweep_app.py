@@ -47,8 +47,18 @@ def test_a_long_sweep_runs_in_chunks_with_a_progress_bar(at):
     at.slider(key="sw_n_values").set_value(20).run()                # 800 cells × 1000 steps: split
     assert not at.exception and not at.error
     assert any("batches)" in c.value for c in at.caption)
-    at.selectbox(key="sw_metric").set_value("diverged").run()        # the same sweep, from the cache
+    from optimizers import sweep as sw
+    from ui import runs
+
+    calls = []
+    real = sw.sweep
+    sw.sweep = lambda *a, **k: calls.append(1) or real(*a, **k)
+    try:
+        at.selectbox(key="sw_metric").set_value("diverged").run()    # the same sweep, from the cache
+    finally:
+        sw.sweep = real
     assert not at.exception, [e.value for e in at.exception]
+    assert calls == [] and len(runs.SWEEPS._items) >= 1
     fresh = AppTest.from_file(PAGE, default_timeout=120).run()      # another session, the same sweep
     fresh.number_input(key="sw_steps").set_value(1000).run()
     fresh.slider(key="sw_n_lr").set_value(40).run()

@@ -185,6 +185,10 @@ class SharedCache:
             self._items.clear()
 
 
+# the Sweep page's results (here, not in the page: a page script runs afresh on every rerun)
+SWEEPS = SharedCache(16)
+
+
 @st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
 def _cached_figure(key: tuple, _build):
     return _build()
