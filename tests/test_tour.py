@@ -419,20 +419,28 @@ def test_playground_link_carries_the_scene():
     from ui import share
     from ui.runs import engine_args
 
-    for scene in S.SCENES:
-        for surface in scene.all_surfaces():
-            setup, note = playground_link(scene, None, surface)
-            back, notes = share.decode(playground_query(scene, None, surface))
-            assert back == setup and notes == [], (scene.number, notes)
-            carried = carried_runs(scene)
-            assert bool(note) == (len(carried) < len(scene.runs))
-            trajs = list(tour.run_scene(scene, None, surface).values())
-            for i, opt in zip(carried, back.opts):
-                name, hp = engine_args(opt, back.convention)
-                t = optimizers.run(back.surface, name, steps=back.steps, start=back.start, schedule=back.schedule,
-                                   schedule_args=dict(back.schedule_args), convention=back.convention,
-                                   max_norm=back.clip, **hp)
-                assert np.max(np.abs(t.path - trajs[i].path)) < 1e-12, (scene.number, surface, i)
+    from itertools import product
+
+    # every scene under every convention it offers (the book's δ is not PyTorch's ε), and scene 12
+    # with every pair of parts (a part's own default, e.g. rmsprop_lecture's α = 0.9, is not the
+    # Playground's compose default)
+    cases = [(scene, conv, surface) for scene in S.SCENES for conv in (scene.conventions or (None,))
+             for surface in scene.all_surfaces()]
+    cases += [(S.composed_scene(S.get(12), mom, rms, "inverse_sqrt", {}, 0.1), None, None)
+              for mom, rms in product(optimizers.MOMENTUM_PARTS, optimizers.RMS_PARTS)]
+    for scene, conv, surface in cases:
+        setup, note = playground_link(scene, conv, surface)
+        back, notes = share.decode(playground_query(scene, conv, surface))
+        assert back == setup and notes == [], (scene.number, notes)
+        carried = carried_runs(scene)
+        assert bool(note) == (len(carried) < len(scene.runs))
+        trajs = list(tour.run_scene(scene, conv, surface).values())
+        for i, opt in zip(carried, back.opts):
+            name, hp = engine_args(opt, back.convention)
+            t = optimizers.run(back.surface, name, steps=back.steps, start=back.start, schedule=back.schedule,
+                               schedule_args=dict(back.schedule_args), convention=back.convention,
+                               max_norm=back.clip, **hp)
+            assert np.max(np.abs(t.path - trajs[i].path)) < 1e-12, (scene.number, conv, surface, i, opt)
 
 
 def test_scene12_every_choice_of_parts_runs_and_measures():

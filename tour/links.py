@@ -6,20 +6,30 @@ default the runs that share the first one's schedule and clipping) and says whic
 """
 from __future__ import annotations
 
+import optimizers
 from ui import share
 
 from .scenes import Scene, playground_setup
 
 
 def _opt(run: dict) -> share.OptSpec:
+    """The run as a Playground optimizer, with every hyperparameter the scene's run actually used: a
+    default of the run's own (the book's δ for RMSProp and Adagrad, a composed part's α or ε) can
+    differ from the Playground's default, which a link without it would get."""
     hyper = dict(run["hyper"])
-    if "betas" in hyper:
-        hyper["beta1"], hyper["beta2"] = hyper.pop("betas")
     if run["composed"]:
         mom, rms = run["optimizer"].split("+")
+        opt = optimizers.compose(mom, rms, **hyper)
+        for k in share.PARAMS[share.COMPOSE]:
+            for part in (opt.momentum, opt.rms):
+                if k not in hyper and isinstance(getattr(part, k, None), (int, float)):
+                    hyper[k] = getattr(part, k)
         keep = {k: v for k, v in hyper.items() if k in share.PARAMS[share.COMPOSE]}
         return share.OptSpec.make(share.COMPOSE, mom=mom, rms=rms, **keep)
-    return share.OptSpec.make(run["optimizer"], **hyper)
+    _, used, _ = optimizers.presets.resolve(run["optimizer"], run["convention"], **hyper)
+    if "betas" in used:
+        used["beta1"], used["beta2"] = used.pop("betas")
+    return share.OptSpec.make(run["optimizer"], **{k: v for k, v in used.items() if k in share.PARAMS[run["optimizer"]]})
 
 
 def carried_runs(scene: Scene) -> tuple[int, ...]:
