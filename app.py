@@ -4,6 +4,8 @@ import os
 import streamlit as st
 import torch
 
+from ui import entry
+
 torch.set_num_threads(1)  # one thread per rerun: concurrent sessions must not fight over the cores
 
 # presentation mode: a link with ?present=1 opens in it (app.py's toggle below switches it)
@@ -31,8 +33,11 @@ def playground_alias():
     st.switch_page(pages[0], query_params={k: st.query_params.get_all(k) for k in st.query_params})
 
 
-nav = st.navigation(pages + [st.Page(playground_alias, title="Playground", url_path="playground", visibility="hidden")],
-                    position="top")
+alias = st.Page(playground_alias, title="Playground", url_path="playground", visibility="hidden")
+# links to the Playground from other pages point at the alias: Streamlit writes a link to the default
+# page as a bare "?query", which a new tab (or a copied link) resolves against the current page
+entry.PLAYGROUND_LINK = alias
+nav = st.navigation(pages + [alias], position="top")
 
 left, right = st.columns(2, vertical_alignment="center")
 left.markdown("#### Error-surface visualizer")

@@ -24,7 +24,7 @@ import tour  # noqa: E402
 from tour import figures as TF  # noqa: E402
 from tour import links  # noqa: E402
 from tour import scenes as S  # noqa: E402
-from ui import compat, controls, limits, runs, share  # noqa: E402
+from ui import compat, controls, entry, limits, runs, share  # noqa: E402
 from viz import figures as F  # noqa: E402
 from ui.entry import ensure_entry  # noqa: E402
 
@@ -170,7 +170,8 @@ with num_col:
         st.info(result.note, icon=":material/info:")
     setup, link_note = links.playground_link(scene, convention, surface)
     try:
-        st.page_link("pages/playground.py", label="Open in Playground", icon=":material/landscape:",
+        st.page_link(entry.PLAYGROUND_LINK or "pages/playground.py", label="Open in Playground",
+                     icon=":material/landscape:",
                      query_params=links.playground_query(scene, convention, surface))
     except Exception:  # no navigation (the page run on its own): a plain relative link does the same
         st.link_button("Open in Playground", url=share.link(setup), icon=":material/landscape:")

@@ -13,6 +13,10 @@ import streamlit as st
 
 from . import compat
 
+# app.py's hidden /playground page (see there), for st.page_link from other pages; None when a page
+# runs on its own (AppTest), where st.page_link has no navigation to point into
+PLAYGROUND_LINK = None
+
 
 def ensure_entry() -> None:
     compat.install()  # a malformed client message must not break the page (see ui/compat.py)
