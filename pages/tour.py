@@ -59,8 +59,9 @@ def _scene_from_url(notes: list) -> int:
 
 notes = compat.take_notes(lambda key: {"tour_p_lr": "η", "tour_scene": "scene", "tour_p_sched": "schedule η_t",
                                        "tour_p_mom": "momentum part m_t", "tour_p_rms": "RMS part σ_t"}.get(key, key))
-if "tour_scene" not in ss:
-    ss["tour_scene"] = _scene_from_url(notes)
+if "tour_scene" not in ss:  # a link's ?scene= wins; back from another page (no ?scene=): where it was
+    kept = ss.get("tour_scene_kept")
+    ss["tour_scene"] = _scene_from_url(notes) if "scene" in st.query_params or kept is None else kept
 
 
 def _step(delta: int):
@@ -98,6 +99,7 @@ nav_m.selectbox("Scene", NUMBERS, key="tour_scene", format_func=lambda n: f"{n}.
 nav_r.button("Next ▶", on_click=_step, args=(1,), disabled=ss["tour_scene"] == NUMBERS[-1], key="tour_next",
              width="stretch", shortcut="PageDown" if presentation else None)
 number = ss["tour_scene"]
+ss["tour_scene_kept"] = number  # Streamlit drops the selectbox's state while another page runs
 if st.query_params.get("scene") != str(number):
     st.query_params["scene"] = str(number)
 scene = S.get(number)
@@ -113,13 +115,13 @@ convention, surface, parts = None, scene.surface, ()
 switches = st.columns(2 if presentation else 3)  # the projector's larger font needs the width
 if scene.conventions:
     with switches[0]:
-        convention = st.segmented_control(
-            "Formula convention", list(scene.conventions), default=scene.conventions[0],
-            format_func=controls.CONV_LABELS.get, key=f"tour_conv_{number}") or scene.conventions[0]
+        convention = compat.remembered(f"tour_conv_{number}", scene.conventions[0], lambda: st.segmented_control(
+            "Formula convention", list(scene.conventions), format_func=controls.CONV_LABELS.get,
+            key=f"tour_conv_{number}")) or scene.conventions[0]
 if len(scene.all_surfaces()) > 1:
     with switches[1]:
-        surface = st.segmented_control("Surface", list(scene.all_surfaces()), default=scene.surface,
-                                       key=f"tour_surface_{number}") or scene.surface
+        surface = compat.remembered(f"tour_surface_{number}", scene.surface, lambda: st.segmented_control(
+            "Surface", list(scene.all_surfaces()), key=f"tour_surface_{number}")) or scene.surface
 if number == 12:
     c1, c2, c3, c4 = st.columns(4)
     d_mom, d_rms, d_sched, _, d_lr = S.PARTS_DEFAULT

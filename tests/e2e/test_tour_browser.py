@@ -117,3 +117,24 @@ def test_the_widest_formulas_fit_a_phone(page, app_url, wait_idle):
     page.set_viewport_size({"width": 1400, "height": 1000})
     size = page.evaluate("getComputedStyle(document.querySelector('[data-testid=stMain] .katex-display > .katex')).fontSize")
     assert size == "19.36px", size  # 1.21 em of 16 px, KaTeX's own
+
+
+def test_the_tour_is_where_it_was_after_a_visit_to_another_page(page, app_url, wait_idle):
+    """Back on the tour through the top navigation (a link without ?scene=), the scene and its
+    convention are as they were left (Streamlit drops a widget's state while another page runs: it
+    opened at scene 1 with the default convention); a link with ?scene= still wins."""
+    open_app(page, app_url, wait_idle)
+    for number in (2, 3, 4):
+        page.get_by_role("button", name="Next ▶").click()
+        wait_scene(page, wait_idle, number)
+    page.locator("[data-testid='stMain']").get_by_role("radio", name="book", exact=True).click()
+    wait_idle(page)
+    page.get_by_role("link", name="Playground").first.click()
+    page.wait_for_function("!location.pathname.endsWith('/tour')")
+    wait_idle(page)
+    page.get_by_role("link", name="Lecture tour").first.click()
+    wait_scene(page, wait_idle, 4)
+    book = page.locator("[data-testid='stMain']").get_by_role("radio", name="book", exact=True)
+    assert book.get_attribute("aria-checked") == "true"
+    page.goto(app_url + "/tour?scene=5")
+    wait_scene(page, wait_idle, 5)
