@@ -113,6 +113,10 @@ def test_the_widest_formulas_fit_a_phone(page, app_url, wait_idle):
         page.goto(f"{app_url}/tour?scene={number}")
         wait_scene(page, wait_idle, number)
         page.wait_for_selector("[data-testid=stMain] .katex-display")
+        try:  # the style sheet may land just after the formulas: give it a moment, then report what overflows
+            page.wait_for_function(f"({OVERFLOWING_FORMULAS})().length === 0", timeout=10_000)
+        except Exception:
+            pass
         assert page.evaluate(OVERFLOWING_FORMULAS) == [], number
     page.set_viewport_size({"width": 1400, "height": 1000})
     size = page.evaluate("getComputedStyle(document.querySelector('[data-testid=stMain] .katex-display > .katex')).fontSize")
