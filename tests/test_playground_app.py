@@ -544,8 +544,10 @@ def test_export_csv_and_json():
     s = Setup()
     r = runs.run_spec(s, s.opts[0], (-8.0, 2.0))
     csv_text = runs.trajectories_csv([("GD", r)])
-    lines = csv_text.strip().splitlines()
+    assert csv_text.startswith(runs.BOM)                                  # Excel reads η as UTF-8
+    lines = csv_text[1:].strip().splitlines()
     assert lines[0].split(",") == runs.CSV_COLUMNS and len(lines) == 1 + 301
+    assert {line.split(",")[-1] for line in lines[1:]} == {"0"}
     first = lines[1].split(",")
     assert first[:4] == ["GD", "0", "-8.0", "2.0"] and float(first[6]) == 0.01
     assert lines[-1].split(",")[6] == ""                                 # no update leaves the last point
@@ -562,6 +564,8 @@ def test_export_of_a_diverged_run_is_valid_json():
     r = runs.run_spec(s, s.opts[0], (-8.0, 2.0))
     doc = json.loads(runs.trajectories_json([("GD", r)]))
     assert doc["trajectories"][0]["diverged_at"] == 1 and doc["trajectories"][0]["loss"][-1] is None
+    rows = [line.split(",") for line in runs.trajectories_csv([("GD", r)])[1:].strip().splitlines()[1:]]
+    assert [row[-1] for row in rows[:3]] == ["0", "1", "1"] and rows[1][2:4] == ["-8.0", "2.0"]  # frozen, flagged
 
 
 def test_a_start_where_f_is_not_defined_says_so():

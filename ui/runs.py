@@ -105,21 +105,28 @@ def export_indices(n_points: int, max_rows: int = EXPORT_MAX_ROWS) -> np.ndarray
 
 def _rows(label: str, r: dict):
     T1 = len(r["path"])
+    div = r["diverged_at"]
     for i in export_indices(T1):
         upd = i < T1 - 1  # records of the update leaving point i
         yield [label, int(i), *r["path"][i], r["loss"][i], r["grad_norm"][i],
                r["lr"][i] if upd else math.nan,
                *(r["m"][i] if upd else (math.nan, math.nan)),
-               *(r["sigma"][i] if upd else (math.nan, math.nan))]
+               *(r["sigma"][i] if upd else (math.nan, math.nan)),
+               int(div is not None and i >= div)]
 
 
-CSV_COLUMNS = ["optimizer", "step", "x", "y", "loss", "grad_norm", "eta_t", "m_x", "m_y", "sigma_x", "sigma_y"]
+# diverged: 1 from the step the run diverged at on, where x, y stay at its last finite point
+CSV_COLUMNS = ["optimizer", "step", "x", "y", "loss", "grad_norm", "eta_t", "m_x", "m_y", "sigma_x", "sigma_y",
+               "diverged"]
+BOM = "\ufeff"  # a UTF-8 byte-order mark: without it Excel reads "GD η=0.01" as "GD Î·=0.01"
 
 
 def trajectories_csv(results: list[tuple[str, dict]]) -> str:
     """CSV, one row per (optimizer, step): the point θ_t, f, ‖g_t‖, and η_t, m_t, σ_t of the update
-    that leaves θ_t (empty on the last point). Runs longer than EXPORT_MAX_ROWS are thinned."""
+    that leaves θ_t (empty on the last point), and whether the run had diverged by then. Runs longer
+    than EXPORT_MAX_ROWS are thinned. UTF-8 with a byte-order mark (BOM), for Excel."""
     buf = io.StringIO()
+    buf.write(BOM)
     w = csv.writer(buf)
     w.writerow(CSV_COLUMNS)
     for label, r in results:
