@@ -199,7 +199,10 @@ def schedules_figure(presentation: bool = False, height: int = 300) -> go.Figure
                              line=dict(color=F.PALETTE[1], width=2),
                              hovertemplate="iteration %{x}: η=%{y:.3g}<extra></extra>"), row=1, col=2)
     font = 18 if presentation else 12
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=60 if presentation else 50, b=10), showlegend=False,
+    # the titles sit below a band as high as plotly's toolbar (as the map's legend does): on a phone
+    # the toolbar stays after a tap and covered the right-hand title
+    top = (60 if presentation else 50) + F._style(presentation)["modebar"]
+    fig.update_layout(height=height + top - 50, margin=dict(l=10, r=10, t=top, b=10), showlegend=False,
                       font=dict(size=font))
     fig.update_xaxes(title_text="step", row=1, col=1)
     fig.update_xaxes(title_text="iteration", row=1, col=2)

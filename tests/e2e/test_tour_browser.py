@@ -142,3 +142,21 @@ def test_the_tour_is_where_it_was_after_a_visit_to_another_page(page, app_url, w
     assert book.get_attribute("aria-checked") == "true"
     page.goto(app_url + "/tour?scene=5")
     wait_scene(page, wait_idle, 5)
+
+
+def test_the_toolbar_leaves_the_schedule_titles_readable_on_a_phone(page, app_url, wait_idle):
+    """Scene 6's two schedule plots: plotly's toolbar (shown on hover, and after a tap on a phone)
+    covered the right-hand title (1133 px² at 390 px, 2880 px² in presentation mode)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    for query in ("", "&present=1"):
+        page.goto(f"{app_url}/tour?scene=6{query}")
+        wait_scene(page, wait_idle, 6)
+        plot = page.locator(".js-plotly-plot", has_text="ResNet").first
+        plot.scroll_into_view_if_needed()
+        plot.hover()
+        page.wait_for_selector(".js-plotly-plot .modebar", state="attached")
+        covered = plot.evaluate("""el => { const m = el.querySelector('.modebar').getBoundingClientRect();
+            return [...el.querySelectorAll('.annotation')].map(a => { const r = a.getBoundingClientRect();
+              return Math.max(0, Math.min(r.right, m.right) - Math.max(r.left, m.left))
+                   * Math.max(0, Math.min(r.bottom, m.bottom) - Math.max(r.top, m.top)); }); }""")
+        assert len(covered) == 2 and max(covered) == 0, (query, covered)
