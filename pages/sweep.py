@@ -123,7 +123,8 @@ label = sw.SECOND[param][0]
 event = st.plotly_chart(vs.heatmap(result, metric, label=label), key=sel_key, on_select="rerun",
                         selection_mode="points")
 n_div = int(result.diverged.sum())
-st.caption(f"{result.cells} run{'' if result.cells == 1 else 's'} of {result.steps} step{'' if result.steps == 1 else 's'} in {result.seconds:.2f} s on {result.device}"
+runs_text = f"{result.cells} run{'' if result.cells == 1 else 's'} of {result.steps} step{'' if result.steps == 1 else 's'}"
+st.caption(f"{runs_text} in {result.seconds:.2f} s on {result.device}"
            + (f" ({result.chunks} batches)" if result.chunks > 1 else "") + f"; {n_div} diverged. "
            f"f* = {result.f_star:.4g}. η takes the values of the Playground's slider ({len(lrs)} in this range). "
            "Click a cell to open it in the Playground.")
