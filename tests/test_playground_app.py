@@ -585,7 +585,11 @@ def test_epsilon_follows_the_convention_unless_chosen():
     eps = slot_key(at, 2, "eps")  # the default race's third optimizer is RMSProp
     assert at.session_state[eps] == 1e-8
     at.radio(key="pg_conv").set_value("book").run()
-    assert ok(at).session_state[eps] == 1e-6 and "rmsprop,eps=1e-06,lr=0.01" in at.query_params["opt"]
+    assert ok(at).session_state[eps] == 1e-6 and at.query_params["conv"] == "book"
+    # the link leaves the book's δ out (it is that convention's default) and decodes back to it
+    assert "rmsprop,lr=0.01" in at.query_params["opt"]
+    back, _ = share.decode(dict(at.query_params))
+    assert dict(back.opts[2].params)["eps"] == 1e-6
     at.radio(key="pg_conv").set_value("lecture").run()
     assert at.select_slider(key=eps).disabled and "The lecture's σ has no ε" in at.select_slider(key=eps).help
     at.radio(key="pg_conv").set_value("torch").run()
@@ -643,3 +647,13 @@ def test_shared_cache_keeps_the_most_recent_entries():
     assert cache.get("a", compute(9)) == 1                    # a hit: not computed again, now the newest
     cache.get("c", compute(3))                                # evicts b, the least recently used
     assert cache.get("b", compute(4)) == 4 and calls == [1, 2, 3, 4]
+
+
+def test_a_book_link_without_eps_gets_the_books_delta():
+    """?conv=book&opt=rmsprop is the book's RMSProp, δ = 1e-6 included (it got PyTorch's 1e-8 under the
+    book's formula); a chosen ε is kept and written out, so every setup survives encode → decode."""
+    setup, notes = share.decode({"opt": ["rmsprop", "adagrad"], "conv": "book"})
+    assert notes == [] and [dict(o.params)["eps"] for o in setup.opts] == [1e-6, 1e-7]
+    torch_eps = setup.with_(opts=(OptSpec.make("rmsprop", eps=1e-8),))
+    assert share.encode(torch_eps)["opt"] == ["rmsprop,eps=1e-08,lr=0.01"]
+    assert share.decode(share.encode(torch_eps))[0] == torch_eps

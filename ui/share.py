@@ -17,7 +17,8 @@ Query-string format (every key optional; a missing key takes the default shown):
                                    torch.optim's names (lr, momentum, nesterov, alpha, eps, centered,
                                    weight_decay, momentum_decay, amsgrad, bias_correction) with
                                    betas split as beta1, beta2; flags are 0/1; omitted keys take
-                                   the preset's torch.optim default. Default: the four below.
+                                   the preset's torch.optim default (with conv=book, the book's δ
+                                   for Adagrad and RMSProp). Default: the four below.
     conv=torch                   torch | lecture | book
     sched=step,step_size=100,gamma=0.5    <name>[,<arg>=<value>]... (optimizers.SCHEDULES)
     noise=0.5                    gradient-noise standard deviation (0 = off)
@@ -156,8 +157,10 @@ def _num(v) -> str:
     return repr(float(v)) if float(v) != int(float(v)) or abs(float(v)) >= 1e16 else str(int(float(v)))
 
 
-def encode_opt(o: OptSpec) -> str:
-    d = defaults(o.name)
+def encode_opt(o: OptSpec, convention: str = "torch") -> str:
+    """`o` as an `opt` value: values equal to the convention's defaults (the book's δ under the book's
+    convention) are left out, as decode_opt fills them back in."""
+    d = defaults(o.name, convention)
     parts = [o.name]
     p = o.p
     if o.name == COMPOSE:
@@ -172,7 +175,7 @@ def encode(setup: Setup) -> dict[str, str | list[str]]:
     if setup.start is not None:
         q["start"] = f"{_num(setup.start[0])},{_num(setup.start[1])}"
     q["steps"] = str(int(setup.steps))
-    q["opt"] = [encode_opt(o) for o in setup.opts]
+    q["opt"] = [encode_opt(o, setup.convention) for o in setup.opts]
     q["conv"] = setup.convention
     sd = schedule_defaults(setup.schedule)
     given = dict(setup.schedule_args)
@@ -225,13 +228,13 @@ def _kv(items: list[str], label: str, notes: list) -> list[tuple[str, str]]:
     return out
 
 
-def decode_opt(raw: str, notes: list) -> OptSpec | None:
+def decode_opt(raw: str, notes: list, convention: str = "torch") -> OptSpec | None:
     items = [s for s in str(raw).split(",")]
     name = items[0].strip()
     if name not in PARAMS:
         notes.append(f"opt: unknown optimizer {L.short(name)}; ignored (choose from {', '.join(PARAMS)}).")
         return None
-    p = defaults(name)
+    p = defaults(name, convention)  # a link with conv=book and no eps: the book's δ
     for k, v in _kv(items[1:], f"opt {name}", notes):
         if name == COMPOSE and k == "mom":
             p["mom"] = L.choose(f"{name} mom", v, list(optimizers.MOMENTUM_PARTS), notes, p["mom"])
@@ -325,7 +328,8 @@ def decode(params: Mapping, *, devices=("auto", "cpu"), bounds_of: Callable = de
         if len(raw) > L.MAX_OPTIMIZERS:
             notes.append(f"opt: {len(raw)} optimizers asked for; the Playground races at most {L.MAX_OPTIMIZERS}.")
             raw = raw[: L.MAX_OPTIMIZERS]
-        opts = tuple(o for o in (decode_opt(r, notes) for r in raw) if o is not None)
+        conv = last("conv") if "conv" in q and last("conv") in optimizers.CONVENTIONS else base.convention
+        opts = tuple(o for o in (decode_opt(r, notes, conv) for r in raw) if o is not None)
         if opts:
             kw["opts"] = opts
         else:
