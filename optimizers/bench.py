@@ -7,8 +7,7 @@
     trajectories) of 300 steps; (d) the 100,000-step η=1e-7 run. Each backend ("numba", "eager") is
     timed after a warm-up; the one-off warm-up (numba compilation, or loading its on-disk cache) is
     printed separately. Times are the best of --repeat runs (the eager backend's (c) and (d): one run;
-"(b) in context": at least 10). The numba backend splits batches of 64
-    or more trajectories over its threads (NUMBA_NUM_THREADS, by default the number of cores; the
+    "(b) in context": at least 10). The numba backend splits batches of 64 or more trajectories over its threads (NUMBA_NUM_THREADS, by default the number of cores; the
     Docker image serves with 1): compare (b) and (c) at NUMBA_NUM_THREADS=1 and at the default.
 
 "(b) in context" measures the floors for goal (b) on this machine: what merely *writing* the

@@ -186,7 +186,8 @@ st.write(
     "of a narrow canyon, but not out of a wide basin. The lecture calls this only one possible "
     "explanation, and it is still being researched. This data set is built to show the effect: its "
     "examples agree about the basin but not about the canyon (after Wu, Ma & E, 2018, “How SGD selects "
-    "the global minima”): one example in four sees the canyon, four times as deep. Even so, only the smallest batches (B = 1 and 2) leave it; from "
+    "the global minima”): one example in four sees the canyon, four times as deep. Even so, only the "
+    "smallest batches (B = 1 and 2) leave it; from "
     "B = 4 on, as many runs end in the canyon as with the full batch.")
 sf_sizes = (1, 2, 4, N)
 with st.spinner("100 runs per batch size …"):

@@ -74,15 +74,16 @@ notes = compat.take_notes(note_label)
 lo_default, hi_default = sw.default_range(optimizer, param, steps)
 c1, c2, c3, c4 = st.columns(4)
 if param == "warmup_steps":
-    ss = st.session_state
-    ss.setdefault("sw_w_lo", ss.get("sw_w_lo_kept", 1))
-    ss.setdefault("sw_w_hi", ss.get("sw_w_hi_kept", min(hi_default, steps)))
-    for k in ("sw_w_lo", "sw_w_hi"):  # a warm-up longer than the run: clamped (Streamlit would reset it to 1)
-        if ss[k] > steps:
-            notes.append(f"{note_label(k)}: {ss[k]} is more than the {steps} steps per run; clamped to {steps}.")
-            ss[k] = steps
-    v_lo = int(compat.remembered("sw_w_lo", 1, lambda: c1.number_input("Shortest warm-up", 1, steps, key="sw_w_lo")))
-    v_hi = int(compat.remembered("sw_w_hi", steps, lambda: c2.number_input("Longest warm-up", 1, steps, key="sw_w_hi")))
+    def warmup_input(col, label: str, key: str):
+        """A warm-up longer than the run is clamped to it, with a note (Streamlit would reset it to 1)."""
+        ss = st.session_state
+        if ss[key] > steps:
+            notes.append(f"{note_label(key)}: {ss[key]} is more than the {steps} steps per run; clamped to {steps}.")
+            ss[key] = steps
+        return int(col.number_input(label, 1, steps, key=key))
+
+    v_lo = compat.remembered("sw_w_lo", 1, lambda: warmup_input(c1, "Shortest warm-up", "sw_w_lo"))
+    v_hi = compat.remembered("sw_w_hi", min(hi_default, steps), lambda: warmup_input(c2, "Longest warm-up", "sw_w_hi"))
 else:  # the Playground's range for this hyperparameter, so that a clicked cell opens as drawn
     lo, hi = L.HYPER[param]
     own = f"{optimizer}_{param}" if optimizer == "nesterov" else param  # Nesterov's μ range starts above 0

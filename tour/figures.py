@@ -201,8 +201,9 @@ def schedules_figure(presentation: bool = False, height: int = 300) -> go.Figure
     font = 18 if presentation else 12
     # the titles sit below a band as high as plotly's toolbar (as the map's legend does): on a phone
     # the toolbar stays after a tap and covered the right-hand title
-    top = (60 if presentation else 50) + F._style(presentation)["modebar"]
-    fig.update_layout(height=height + top - 50, margin=dict(l=10, r=10, t=top, b=10), showlegend=False,
+    band = F.MODEBAR_PX[presentation]
+    fig.update_layout(height=height + band, margin=dict(l=10, r=10, t=(60 if presentation else 50) + band, b=10),
+                      showlegend=False,
                       font=dict(size=font))
     fig.update_xaxes(title_text="step", row=1, col=1)
     fig.update_xaxes(title_text="iteration", row=1, col=2)

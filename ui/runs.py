@@ -187,10 +187,6 @@ class SharedCache:
                 self._items.popitem(last=False)
         return value
 
-    def clear(self):
-        with self._lock:
-            self._items.clear()
-
 
 # the Sweep page's results (here, not in the page: a page script runs afresh on every rerun)
 SWEEPS = SharedCache(16)

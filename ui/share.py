@@ -305,6 +305,8 @@ def decode(params: Mapping, *, devices=("auto", "cpu"), bounds_of: Callable = de
     def last(k):
         return q[k][-1] if k in q else None
 
+    if "conv" in q:  # first: an optimizer's omitted values are its convention's defaults
+        kw["convention"] = L.choose("conv", last("conv"), list(optimizers.CONVENTIONS), notes, base.convention)
     if "surface" in q:
         s = last("surface")
         if s.startswith("f:"):
@@ -328,14 +330,12 @@ def decode(params: Mapping, *, devices=("auto", "cpu"), bounds_of: Callable = de
         if len(raw) > L.MAX_OPTIMIZERS:
             notes.append(f"opt: {len(raw)} optimizers asked for; the Playground races at most {L.MAX_OPTIMIZERS}.")
             raw = raw[: L.MAX_OPTIMIZERS]
-        conv = last("conv") if "conv" in q and last("conv") in optimizers.CONVENTIONS else base.convention
+        conv = kw.get("convention", base.convention)
         opts = tuple(o for o in (decode_opt(r, notes, conv) for r in raw) if o is not None)
         if opts:
             kw["opts"] = opts
         else:
             notes.append("opt: no valid optimizer given; using the default race.")
-    if "conv" in q:
-        kw["convention"] = L.choose("conv", last("conv"), list(optimizers.CONVENTIONS), notes, base.convention)
     if "sched" in q:
         kw["schedule"], kw["schedule_args"] = decode_schedule(last("sched"), notes)
     if "noise" in q:

@@ -127,11 +127,14 @@ def envelope_indices(y: np.ndarray, max_points: int = MAX_LINE_POINTS) -> np.nda
 
 
 # ------------------------------------------------------------------------------- style
+# the band (px) a figure keeps free at its top for plotly's toolbar, which shows on hover and stays after
+# a tap on a phone (measured in Chromium: 26 px tall, 35 px at presentation mode's 22 px root font)
+MODEBAR_PX = {False: 24, True: 30}
+
+
 def _style(presentation: bool) -> dict:
-    # modebar: the height (px) of plotly's toolbar plus a little air, measured in Chromium (presentation
-    # mode's 22 px root font makes it 35 px instead of 26)
     return dict(font=22 if presentation else 13, line=4.0 if presentation else 2.0,
-                head=20 if presentation else 12, mark=16 if presentation else 11, modebar=30 if presentation else 24)
+                head=20 if presentation else 12, mark=16 if presentation else 11, modebar=MODEBAR_PX[presentation])
 
 
 def trace_index(fig, role: str) -> int:
