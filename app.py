@@ -8,9 +8,14 @@ from ui import entry
 
 torch.set_num_threads(1)  # one thread per rerun: concurrent sessions must not fight over the cores
 
-# presentation mode: a link with ?present=1 opens in it (app.py's toggle below switches it)
-if "presentation" not in st.session_state:
-    st.session_state["presentation"] = st.query_params.get("present") == "1"
+# Presentation mode: a link with ?present=1 opens in it, and the pill at the top switches it. It is a pill
+# (a button), not a toggle: a toggle is a checkbox <input>, and while the keyboard focus stays in an
+# input Streamlit ignores key shortcuts, so a presenter's clicker did nothing right after switching on.
+# The pages read the mode as a bool in st.session_state["presentation"].
+PRESENT = "Presentation mode"
+if "present_pick" not in st.session_state:
+    st.session_state["present_pick"] = PRESENT if st.query_params.get("present") == "1" else None
+st.session_state["presentation"] = st.session_state["present_pick"] == PRESENT
 # In presentation mode the sidebar starts collapsed, so the figures get the projector's full width; its
 # » button still opens it, so a teacher can change a setting in front of the class without leaving the mode.
 st.set_page_config(page_title="Error-surface visualizer", page_icon="⛰️", layout="wide",
@@ -42,20 +47,21 @@ nav = st.navigation(pages + [alias], position="top")
 left, right = st.columns(2, vertical_alignment="center")
 left.markdown("#### Error-surface visualizer")
 left.caption("How neural-network optimizers move on a loss surface.")
-right.toggle("Presentation mode", key="presentation",
-             help="Larger fonts and lines for a projector. The sidebar folds away; » at the top left opens it.")
+# Larger fonts and lines for a projector; the Playground's sidebar folds away (» at the top left opens it)
+right.pills(PRESENT, [PRESENT], key="present_pick", label_visibility="collapsed",
+            format_func=lambda o: f":material/co_present: {o}")
 # Style sheets go through st.html, which sends a style-only snippet to the page without an element
 # (st.markdown would leave an empty row). On a phone the longest display formulas (up to 449 px wide at
 # KaTeX's 1.21 em) scroll sideways in 358 px; at 0.92 em every formula fits but two, which still scroll:
 # Beale's surface (510 px) and NAdam's update rule (525 px).
 PHONE = "@media (max-width: 480px) {.katex-display > .katex {font-size: 0.92em !important;}}"
-PRESENT = """
+PRESENT_CSS = """
   html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
   [data-testid="stMainBlockContainer"] {padding-top: 4rem !important;}
   [data-testid="stMain"] [data-testid="stMarkdownContainer"] p, [data-testid="stMain"] [data-testid="stCaptionContainer"]
     {font-size: 1.25rem !important;}
   .katex {font-size: 1.6em !important;}
   h2 {font-size: 2.4rem !important;}"""
-st.html(f"<style>{PRESENT if st.session_state['presentation'] else ''}\n{PHONE}</style>")
+st.html(f"<style>{PRESENT_CSS if st.session_state['presentation'] else ''}\n{PHONE}</style>")
 
 nav.run()

@@ -108,7 +108,7 @@ def test_scene12_compose_your_own():
 
 
 def test_presentation_mode_renders_larger_without_breaking():
-    """app.py's presentation toggle lives in session state; the page reads it for bigger figures."""
+    """app.py's presentation switch lives in session state; the page reads it for bigger figures."""
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state["presentation"] = True
     at.query_params["scene"] = "9"

@@ -210,7 +210,7 @@ def test_presentation_mode_folds_the_sidebar_and_the_teacher_can_still_change_a_
     assert page.evaluate("() => new URLSearchParams(location.search).get('present')") == "1"
     assert sidebar.bounding_box()["width"] > 200                            # still open for the next change
     # leaving presentation mode brings the sidebar back as usual
-    page.get_by_text("Presentation mode").click()
+    page.locator("button", has_text="Presentation mode").click()
     page.wait_for_function("() => parseFloat(getComputedStyle(document.documentElement).fontSize) < 20",
                            timeout=60_000)
     wait_idle(page)
