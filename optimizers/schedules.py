@@ -76,6 +76,21 @@ SCHEDULES: dict[str, Callable] = {
     for f in (constant, step, exponential, cosine, linear, inverse_sqrt, warmup, transformer, resnet_warmup)
 }
 
+# each schedule in one line, for people (the Playground shows it under the schedule's name)
+FORMULAS: dict[str, str] = {
+    "constant": "η_t = η",
+    "step": "η_t = η · gamma^⌊t / step_size⌋ (StepLR)",
+    "exponential": "η_t = η · gamma^t (ExponentialLR)",
+    "cosine": "η_t = eta_min + (η − eta_min) · (1 + cos(π t / T_max)) / 2 (CosineAnnealingLR)",
+    "linear": "the book's ε_k = (1 − k/τ) ε₀ + (k/τ) ε_τ with ε₀ = η and ε_τ = end_factor · η, constant after τ = tau",
+    "inverse_sqrt": "η_t = η / √(t + 1)",
+    "warmup": "η · (t + 1) / warmup_steps while t < warmup_steps, then down to 0 at total_steps along a half "
+              "cosine or a line",
+    "transformer": "η_t = η · d_model^−0.5 · min(n^−0.5, n · warmup_steps^−1.5) with n = t + 1; η = 1 gives the "
+                   "paper's rate",
+    "resnet_warmup": "η_t = warmup_lr while t < warmup_steps, then η",
+}
+
 # (lower, upper, integer?) for every schedule argument: checked up front with a clear error.
 ARG_RANGES: dict[str, dict[str, tuple[float, float, bool]]] = {
     "constant": {},

@@ -10,7 +10,7 @@ import optimizers
 from optimizers import hardware, minibatch, noise
 from surfaces import data as sdata
 from viz import batch as vb
-from ui import compat, limits
+from ui import compat, controls, limits
 from ui.entry import ensure_entry
 
 ensure_entry()  # a deep link on a fresh server still runs under app.py
@@ -80,7 +80,8 @@ c5, c6, c7, c8 = st.columns(4)
 optimizer = c5.selectbox("Optimizer", optimizers.names(), index=0, key="optimizer")
 lr = float(compat.remembered(f"lr_{optimizer}", LR_DEFAULTS[optimizer], lambda: c6.number_input(
     "Learning rate η", 1e-6, 10.0, format="%.4g", key=f"lr_{optimizer}")))  # each optimizer keeps its own η
-convention = c7.selectbox("Formulas", list(optimizers.CONVENTIONS), key="convention")
+convention = c7.selectbox("Formulas", list(optimizers.CONVENTIONS), key="convention",
+                      format_func=lambda c: controls.CONV_LABELS.get(c, c))
 normalize = c8.toggle("Standardise x", False, key="normalize",
                       help="Replace x by (x − mean)/std: the long, tilted bowl becomes round")
 limits.show_notes(compat.take_notes(note_label))
@@ -124,10 +125,11 @@ raw, std = sdata.regression(N, 0, False), sdata.regression(N, 0, True)
 k_raw = sdata.condition_number(sdata.regression_hessian(raw))
 k_std = sdata.condition_number(sdata.regression_hessian(std))
 st.write(
-    f"The input x lies around {raw.data['mean']:.1f} with spread {raw.data['std']:.1f}, so changing w moves "
-    "the prediction far more than changing b: the bowl is long and tilted, and one learning rate cannot "
-    f"suit both directions (condition number of the Hessian {k_raw:.0f}). Standardising x makes the bowl "
-    f"round (condition number {k_std:.3g}). Same optimizer, same η, same batches:")
+    f"The input x lies around {raw.data['mean']:.1f} (spread {raw.data['std']:.1f}), far from 0: raising w "
+    "raises every prediction by about that much, as raising b does, only more. So w and b pull in nearly "
+    "the same direction, the bowl is long, narrow and tilted, and one learning rate cannot suit both of its "
+    f"directions (condition number of the Hessian {k_raw:.0f}). Standardising x (mean 0, spread 1) makes "
+    f"the bowl round (condition number {k_std:.3g}). Same optimizer, same η, same batches:")
 a, b = st.columns(2)
 try:
     before = train(False, optimizer, lr, convention, batch_size, epochs, shuffle, seed)
@@ -160,8 +162,13 @@ t = st.session_state.get("timing_result")
 if t is not None:
     st.plotly_chart(vb.timing_figure(t), key="timing_fig")
     st.dataframe(t.rows(), hide_index=True)
-    st.caption(f"Device: {t.device}. Time per update is the median of the timed updates; time per epoch "
-               "is that × updates per epoch (an estimate: a real epoch at B = 1 would take minutes).")
+    st.caption(f"Device: {t.device}, {t.threads} thread(s). Time per update is the median of the timed updates; "
+               "time per epoch is that × updates per epoch (an estimate, not a timed epoch).")
+    if t.device == "cpu":
+        st.info(f"This server has no GPU, and each rerun computes on {t.threads} CPU thread(s), so there is little "
+                "to run in parallel: past the fixed cost of an update, its time grows with B. That is the "
+                "lecture's case *without* parallel computation. The curve that stays almost flat up to B ≈ 1000 "
+                "needs a GPU.", icon=":material/memory:")
 
 # ------------------------------------------------------------------ escape
 st.subheader("Noisy updates escape")
@@ -169,12 +176,16 @@ st.write(
     "On a surface with a shallow minimum or a flat saddle, full-batch gradient descent stops there. Here "
     "a minibatch gradient is modelled as the full gradient plus Gaussian noise of standard deviation "
     "σ₁·√((N − B)/(B(N − 1))) — the spread of the mean of B of the N examples drawn without replacement "
-    "(σ₁: one example's spread; zero for the full batch). 100 seeded runs per batch size:")
+    "(σ₁: the spread of one example's gradient; zero for the full batch). 100 seeded runs per batch size:")
 res = [escape_results(sname, 100, seed) for sname in noise.ESCAPE]
 st.plotly_chart(vb.escape_figure(res), key="escape_fig")
 st.dataframe([{"surface": r.surface, **{f"B={b}": f"{f:.0%}" for b, f in zip(r.batch_sizes, r.fractions)}} for r in res],
              hide_index=True)
-st.caption("Escaped = ended past " + "; ".join(f"{k}: {v['what']}" for k, v in noise.ESCAPE.items()) + ".")
+st.caption("Escaped = ended past " + "; ".join(f"{k}: {v['what']}" for k, v in noise.ESCAPE.items()) + ". "
+           + " ".join(f"{r.surface}: plain SGD, η = {r.lr:g}, {r.steps} steps from the surface's start, σ₁ = {r.per_example_std:g}."
+                      for r in res)
+           + " σ₁ is set for the demonstration, not measured from data, and the noise is the same everywhere on "
+             "the surface. The optimizer and η chosen at the top of the page do not apply here; the seed does.")
 
 # ------------------------------------------------------------------ sharp vs flat
 st.subheader("Sharp and flat minima")
@@ -200,4 +211,7 @@ c1.plotly_chart(vb.basin_bars(sf), key="basin_bars")
 c2.dataframe([{"minimum": k, "w": f"{v['w']:.3f}", "train": f"{v['train']:.3f}", "test": f"{v['test']:.3f}",
                "test − train": f"{v['gap']:.3f}", "curvature": f"{v['curvature']:.1f}"} for k, v in sf.summary.items()],
              hide_index=True)
-c2.caption(f"{sf.runs} runs per batch size from the same seeded starts, {sf.updates} updates each, η = {sf.lr:g}.")
+c2.caption(f"{sf.runs} runs per batch size from the same seeded starts, plain SGD with true minibatches, "
+           f"{sf.updates} updates each, η = {sf.lr:g} (the optimizer and η at the top of the page do not apply here). "
+           f"A run counts for a minimum once it has arrived: within {sdata.FLAT_WIDTH:g} of the flat one, or in the "
+           "canyon.")

@@ -119,8 +119,9 @@ if series:
 
 # ------------------------------------------------------------------------------ update rules
 st.subheader("Update rules, as computed")
-st.caption("t = 0, 1, 2, … counts the updates, as the lecture does (θ₀ is the start). PyTorch's documentation "
-           "counts from 1, so its bias correction 1 − βᵗ reads 1 − βᵗ⁺¹ here.")
+st.caption("t = 0, 1, 2, … counts the updates, as the lecture's Adagrad and RMSProp slides do (θ₀ is the start). "
+           "The Adam paper (the lecture's Adam slide) and PyTorch's documentation count from 1, so their bias "
+           "correction 1 − βᵗ reads 1 − βᵗ⁺¹ here.")
 for i, (label, r) in enumerate(results):
     st.markdown(f"{controls.DOTS[i % len(controls.DOTS)]} **{label}** — convention: "
                 f"{controls.CONV_LABELS.get(r['convention'], r['convention'])}")

@@ -10,7 +10,7 @@ from streamlit.errors import StreamlitAPIException
 import optimizers
 import surfaces
 from optimizers import sweep as sw
-from ui import compat, runs, share
+from ui import compat, controls, runs, share
 from ui import limits as L
 from viz import sweep as vs
 from ui.entry import ensure_entry
@@ -61,7 +61,8 @@ optimizer = c2.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index("adam")
 params = sw.second_params(optimizer)
 param = compat.remembered(f"sw_param_{optimizer}", params[0], lambda: c3.selectbox(
     "Second hyperparameter", params, format_func=lambda k: sw.SECOND[k][0], key=f"sw_param_{optimizer}"))
-convention = c4.selectbox("Formulas", list(optimizers.CONVENTIONS), key="sw_convention")
+convention = c4.selectbox("Formulas", list(optimizers.CONVENTIONS), key="sw_convention",
+                      format_func=lambda c: controls.CONV_LABELS.get(c, c))
 
 c1, c2, c3, c4 = st.columns(4)
 lr_help = f"From {L.LR[0]:g} to {L.LR[1]:g}: the values of the Playground's η slider, where a cell opens"
@@ -127,8 +128,12 @@ n_div = int(result.diverged.sum())
 runs_text = f"{result.cells} run{'' if result.cells == 1 else 's'} of {result.steps} step{'' if result.steps == 1 else 's'}"
 st.caption(f"{runs_text} in {result.seconds:.2f} s on {result.device}"
            + (f" ({result.chunks} batches)" if result.chunks > 1 else "") + f"; {n_div} diverged. "
-           f"f* = {result.f_star:.4g}. η takes the values of the Playground's slider ({len(lrs)} in this range). "
-           "Click a cell to open it in the Playground.")
+           f"f* = {result.f_star:.4g}, the surface's lowest known value. η takes the values of the Playground's "
+           f"slider ({len(lrs)} in this range). Click a cell to open it in the Playground."
+           + (" Warm-up: η rises linearly over that many steps, then falls along a half cosine to 0 at the last "
+              "step." if param == "warmup_steps" else "")
+           + (" Steps to tolerance is the first step that gets that close; an oscillating run may leave again."
+              if metric == "steps to tolerance" else ""))
 
 points = (event.selection.points if event and getattr(event, "selection", None) else []) or []
 if points:

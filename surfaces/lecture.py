@@ -39,7 +39,8 @@ saddle = Surface(
     bounds=((-2.0, 3.0), (-2.0, 2.0)),
     starts=((-1.5, 1.0),),
     minima=((2.0, 0.0),),
-    description="A flat saddle point at (0, 0) on the way to the minimum: GD stalls there, momentum rolls on",
+    description="A flat saddle point at (0, 0), where the gradient is 0 but f goes on falling along x, on the way "
+                "to the minimum: GD stalls there, momentum rolls on",
     latex=r"f=\tfrac14x^4-\tfrac23x^3+\tfrac43+y^2",
 )
 

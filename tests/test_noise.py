@@ -139,3 +139,18 @@ def test_escape_figure_shows_divergence_when_there_is_some():
     fig = vb.escape_figure([calm, wild])
     assert [t.name for t in fig.data] == ["saddle", "local_minimum", "local_minimum: diverged"]
     assert list(fig.data[2].y) == [1.0, 1.0] and list(fig.data[1].y) == [0.0, 0.0]
+
+
+def test_sharp_vs_flat_counts_a_run_still_on_its_way_for_neither_minimum():
+    """"flat" meant anywhere left of the ridge, "sharp" only near the canyon: after 600 updates 13 of
+    the 100 B = 1 runs were still on the slope and counted as flat. Both now need the run near the
+    minimum; with the page's 1200 updates every run has arrived."""
+    from surfaces import data as sdata
+
+    s = sdata.sharp_flat(N, 0)
+    short = noise.sharp_vs_flat((1,), runs=100, updates=600, seed=0)
+    w = np.asarray(short.final_w[1])
+    on_the_way = (w < s.data["barrier"]) & (np.abs(w - s.data["flat"]) >= sdata.FLAT_WIDTH)
+    assert on_the_way.sum() >= 10 and short.fractions[1]["other"] * 100 >= on_the_way.sum()
+    full = noise.sharp_vs_flat((1,), runs=100, seed=0)
+    assert full.updates == 1200 and full.fractions[1]["other"] == 0.0

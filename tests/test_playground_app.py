@@ -610,6 +610,23 @@ def test_epsilon_help_says_what_epsilon_is_in_each_formula(name, convention, wor
     assert words in controls._eps_help(name, convention, torch_only(name, "eps", convention))
 
 
+def test_the_book_convention_labels_use_the_books_symbols():
+    """The book writes the learning rate ε, the stabiliser δ and Adam's decay rates ρ₁, ρ₂: its
+    Adagrad's ε slider read "ε" above a formula with δ."""
+    at = ok(app({"opt": ["adagrad", "adam", "nadam"], "conv": "book"}))
+    labels = [s.label for s in at.select_slider] + [n.label for n in at.number_input]
+    assert labels.count("δ (stabiliser)") == 1 and labels.count("ε (the book's δ)") == 1
+    assert labels.count("η (learning rate; the book's ε)") == 2 and "β₁ (the book's ρ₁)" in labels
+    assert labels.count("η (learning rate)") == 1 and labels.count("ε") == 1         # NAdam: torch.optim's
+    at = ok(app({"opt": ["adagrad"], "conv": "lecture"}))
+    assert "δ (stabiliser)" not in [s.label for s in at.select_slider]
+
+
+def test_the_chosen_schedule_shows_its_formula():
+    at = ok(app({"sched": "transformer"}))
+    assert "d_model^−0.5" in texts(at.sidebar.caption) and "η is each optimizer's own" in texts(at.sidebar.caption)
+
+
 def test_a_formula_is_shown_as_typed_and_a_links_bare_plus_is_explained():
     """Markdown must not eat a formula's ** (it turned x**2+3*y**2 into bold x 2+3*y 2); a hand-written
     link with a bare + (which arrives as a space) gets a hint that names the working formula."""

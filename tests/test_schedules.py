@@ -171,3 +171,13 @@ def test_warmup_without_room_to_decay_is_zero_after_the_warm_up(total):
     lr = optimizers.lr_at("warmup", 30, 0.1, {"warmup_steps": 20, "total_steps": total})
     np.testing.assert_allclose(lr[:20], 0.1 * np.arange(1, 21) / 20, rtol=1e-15)
     np.testing.assert_array_equal(lr[20:], 0.0)
+
+
+def test_every_schedule_has_its_one_line_formula():
+    from optimizers import schedules
+
+    assert set(schedules.FORMULAS) == set(schedules.SCHEDULES)
+    for name, args in schedules.ARG_RANGES.items():   # each names every argument it has
+        for arg in args:
+            if arg != "decay":
+                assert arg in schedules.FORMULAS[name], (name, arg)

@@ -70,6 +70,10 @@ def test_diverged_cells_are_flagged_and_drawn_apart():
     div_trace = [d for d in fig.data if d.type == "heatmap" and d.name == "diverged"][0]
     dz = np.array(div_trace.z, dtype=float)
     np.testing.assert_array_equal(~np.isnan(dz), r.diverged)
+    # the "diverged" view names both of its colours in the legend (the green cells had no entry)
+    names = [d.name for d in vs.heatmap(r, "diverged").data if d.showlegend]
+    n = int(r.diverged.sum())
+    assert names == [f"did not diverge ({r.cells - n} cells)", f"diverged ({n} cells)"]
     # the click targets are in trajectory order: point k is cell divmod(k, n_lr)
     cells = [d for d in fig.data if d.name == "cells"][0]
     k = 13

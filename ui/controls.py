@@ -124,6 +124,21 @@ def read_opt(sid: int) -> OptSpec:
     return OptSpec(name, tuple(sorted(p.items())))
 
 
+def param_label(key: str, name: str, convention: str) -> str:
+    """The widget label of hyperparameter `key` of optimizer `name`, in the symbols of `convention`'s
+    formula: the book writes the learning rate ε, its stabiliser δ and Adam's decay rates ρ₁, ρ₂."""
+    label = PARAM_LABELS[key]
+    if convention != "book" or (name != COMPOSE and name not in optimizers.presets.DEFINED["book"]):
+        return label
+    if key == "lr":
+        return "η (learning rate; the book's ε)"
+    if key == "eps":
+        return "δ (stabiliser)" if name in ("adagrad", "rmsprop") else "ε (the book's δ)"
+    if key in ("beta1", "beta2"):
+        return f"{label} (the book's ρ{label[-1]})"
+    return label
+
+
 def _eps_help(name: str, convention: str, off: bool) -> str:
     """The ε slider's help: what ε is in this convention's formula for `name` (or that it has none)."""
     label = LABELS[name]
@@ -370,7 +385,7 @@ def opt_widgets(sid: int, index: int, convention: str, n_slots: int):
                 ss[wk] = share.defaults(name, convention)[key]
             off = torch_only(name, key, convention)
             help_ = f"Not part of the {convention}'s formula for {LABELS[name]}." if off else None
-            label = PARAM_LABELS[key]
+            label = param_label(key, name, convention)
             if key == "lr":
                 _snap_state(wk, "η", L.LR_GRID)
                 st.select_slider(label, options=L.LR_GRID, key=wk, format_func=_log_fmt)
@@ -394,6 +409,7 @@ def schedule_widgets():
     ss = st.session_state
     st.selectbox("learning-rate schedule η_t", list(optimizers.SCHEDULES), key="pg_sched")
     sched = ss["pg_sched"]
+    st.caption(L.md_escape(schedules.FORMULAS[sched]) + ("; η is each optimizer's own" if sched != "constant" else ""))
     defaults = share.schedule_defaults(sched)
     ranges = schedules.ARG_RANGES[sched]
     cols = st.columns(2) if defaults else []

@@ -130,13 +130,13 @@ def sharp_flat_figure(surface, result, *, train_fn, test_fn, height: int = 380) 
                                  name=f"where runs ended, batch {B}"))
     fig.update_layout(height=height, margin=dict(l=50, r=10, t=30, b=40), xaxis_title="parameter w",
                       yaxis=dict(title="loss", range=[-0.1 - 0.08 * len(result.batch_sizes), 1.8]),
-                      legend=dict(orientation="h", y=-0.2))
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0))  # under the axis title at any width
     return fig
 
 
 def basin_bars(result, height: int = 300) -> go.Figure:
-    """Stacked bars: the fraction of runs that ended in the flat and in the sharp minimum, per batch
-    size (and in neither, when any did; diverged runs are among those)."""
+    """Stacked bars: the fraction of runs that ended at the flat and in the sharp minimum, per batch
+    size (and at neither, when any did: still on their way, or diverged)."""
     if not result.batch_sizes:
         raise ValueError("No batch sizes in this sharp-vs-flat result: nothing to plot")
     labels = [f"batch {b}" for b in result.batch_sizes]
@@ -145,7 +145,7 @@ def basin_bars(result, height: int = 300) -> go.Figure:
         vals = [result.fractions[b][key] for b in result.batch_sizes]
         if key == "other" and max(vals) < 1e-9:
             continue
-        fig.add_trace(go.Bar(x=labels, y=vals, name=f"{key} minimum" if key != "other" else "neither",
+        fig.add_trace(go.Bar(x=labels, y=vals, name=f"{key} minimum" if key != "other" else "neither (still on its way, or diverged)",
                              marker_color=color, text=[f"{v:.0%}" for v in vals], textposition="inside"))
     fig.update_layout(barmode="stack", height=height, margin=dict(l=50, r=10, t=30, b=40),
                       yaxis=dict(title="fraction of runs", tickformat=".0%", range=[0, 1]))

@@ -16,6 +16,7 @@ from .figures import readable_log_ticks
 FLOOR = 1e-16  # the smallest gap drawn, relative to max(1, |f*|): below it a loss is f* to rounding
 DIVERGED_COLOR = "#d62728"
 NEVER_COLOR = "#c7c7c7"
+OK_COLOR = "#2ca02c"      # the "diverged" view: the runs that did not
 
 
 def _widen(x, y):
@@ -33,13 +34,17 @@ def _widen(x, y):
     return xd, yd, lambda z: np.repeat(np.repeat(np.asarray(z, float), ry, axis=0), rx, axis=1)
 
 
+def _key(mask: np.ndarray, color: str, name: str) -> go.Scatter:
+    """The legend's entry for cells painted in one flat colour: a square and the count."""
+    return go.Scatter(x=[None], y=[None], mode="markers", marker=dict(symbol="square", size=12, color=color),
+                      name=f"{name} ({int(mask.sum())} cells)", showlegend=True)
+
+
 def _flat(mask: np.ndarray, color: str, name: str, x, y) -> list:
     x, y, shape = _widen(x, y)
     z = shape(np.where(mask, 1.0, np.nan))
     return [go.Heatmap(x=x, y=y, z=z, colorscale=[[0, color], [1, color]], showscale=False, hoverinfo="skip",
-                       name=name, zmin=0, zmax=1),
-            go.Scatter(x=[None], y=[None], mode="markers", marker=dict(symbol="square", size=12, color=color),
-                       name=f"{name} ({int(mask.sum())} cells)", showlegend=True)]
+                       name=name, zmin=0, zmax=1), _key(mask, color, name)]
 
 
 def heatmap(result, metric: str = "final loss", *, label: str | None = None, height: int = 520,
@@ -59,18 +64,18 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
         extra = []
     elif metric == "steps to tolerance":
         z = np.where(div, np.nan, result.steps_to_tol)
-        cbar = f"steps until loss − f* ≤ {result.tol:g}"
+        cbar = f"first step with loss − f* ≤ {result.tol:g}"
         never = ~div & np.isnan(result.steps_to_tol)
         extra = _flat(never, NEVER_COLOR, "never reached", x, y) if never.any() else []
     elif metric == "diverged":
         z = np.where(div, np.nan, 0.0)
         cbar = None
-        extra = []
+        extra = [_key(~div, OK_COLOR, "did not diverge")]
     else:
         raise ValueError(f"Unknown metric {metric!r}; choose 'final loss', 'steps to tolerance' or 'diverged'")
     xd, yd, shape = _widen(x, y)
     widened = xd.size != len(x) or yd.size != len(y)  # its hover would name the bricks' edges: the cells' own say it
-    main = go.Heatmap(x=xd, y=yd, z=shape(z), colorscale="Viridis" if cbar else [[0, "#2ca02c"], [1, "#2ca02c"]],
+    main = go.Heatmap(x=xd, y=yd, z=shape(z), colorscale="Viridis" if cbar else [[0, OK_COLOR], [1, OK_COLOR]],
                       showscale=cbar is not None, colorbar=dict(title=dict(text=cbar or "", side="right")),
                       hovertemplate=None if widened else "η=%{x:.3g}, " + label + "=%{y:.4g}: %{z:.3g}<extra></extra>",
                       hoverinfo="skip" if widened else None, name=metric)
