@@ -182,9 +182,9 @@ st.plotly_chart(vb.escape_figure(res), key="escape_fig")
 st.dataframe([{"surface": r.surface, **{f"B={b}": f"{f:.0%}" for b, f in zip(r.batch_sizes, r.fractions)}} for r in res],
              hide_index=True)
 st.caption("Escaped = ended past " + "; ".join(f"{k}: {v['what']}" for k, v in noise.ESCAPE.items()) + ". "
-           + " ".join(f"{r.surface}: plain SGD, η = {r.lr:g}, {r.steps} steps from the surface's start, σ₁ = {r.per_example_std:g}."
-                      for r in res)
-           + " σ₁ is set for the demonstration, not measured from data, and the noise is the same everywhere on "
+           + f" Plain SGD, η = {res[0].lr:g}, {res[0].steps} steps from each surface's start; σ₁ = "
+           + ", ".join(f"{r.per_example_std:g} ({r.surface})" for r in res)
+           + ". σ₁ is set for the demonstration, not measured from data, and the noise is the same everywhere on "
              "the surface. The optimizer and η chosen at the top of the page do not apply here; the seed does.")
 
 # ------------------------------------------------------------------ sharp vs flat

@@ -39,14 +39,10 @@ except ValueError as err:  # surfaces.FormulaError is a ValueError with .positio
     pos = getattr(err, "position", None)
     if pos is not None and text:
         st.code(text + "\n" + " " * min(pos, len(text)) + "^", language=None)
-    if " " in text:  # a link's bare + arrives as a space
-        plus = text.replace(" ", "+")
-        try:
-            surfaces.get("f:" + plus)
-        except ValueError:
-            pass
-        else:
-            st.info(f"With + for each space it reads {limits.md_code(plus)}, which works. In a link, + must be "
+    if " " in text:  # a link's bare + arrives as a space: try the readings of its spaces as plus signs
+        plus = controls.plus_reading(text)
+        if plus is not None:
+            st.info(f"With + for the spaces it reads {limits.md_code(plus)}, which works. In a link, + must be "
                     "written %2B: a bare + arrives as a space.")
     st.stop()
 
@@ -56,7 +52,8 @@ if surface.latex:
 
 # ------------------------------------------------------------------------------ runs
 start = setup.start or surface.start
-if not np.isfinite(surface.numpy(*start)):  # e.g. log(x) at x < 0: every run would stop at its first step
+undefined_start = not np.isfinite(surface.numpy(*start))
+if undefined_start:  # e.g. log(x) at x < 0: every run stops at its first step
     st.warning(f"f is not defined at the start ({start[0]:g}, {start[1]:g}), so no optimizer can take a step "
                "from there. Click the map where it is coloured, or type another start.", icon="⚠️")
 key = share.query_string(setup.with_(view="2d"))  # determines every run and figure below
@@ -74,7 +71,7 @@ with st.spinner("Running the optimizers…"):
         series.append(F.Series(label, color, r["loss"], r["grad_norm"], r["lr"], runs.step_size(r), r["m"]))
 
 for i, (label, r) in enumerate(results):
-    if r["diverged_at"] is not None:
+    if r["diverged_at"] is not None and not undefined_start:  # said once above, not once per optimizer
         st.warning(f"**{label}** diverged at step {r['diverged_at']}: the update left the view by far or "
                    "became non-finite. Its path is drawn up to its last finite point (✕).", icon="⚠️")
 

@@ -58,11 +58,16 @@ st.write("Every cell of the map is one run from the same start: η along the bot
 c1, c2, c3, c4 = st.columns(4)
 surface = c1.selectbox("Surface", surfaces.names(), index=surfaces.names().index("bowl"), key="sw_surface")
 optimizer = c2.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index("adam"), key="sw_optimizer")
-params = sw.second_params(optimizer)
-param = compat.remembered(f"sw_param_{optimizer}", params[0], lambda: c3.selectbox(
-    "Second hyperparameter", params, format_func=lambda k: sw.SECOND[k][0], key=f"sw_param_{optimizer}"))
 convention = c4.selectbox("Formulas", list(optimizers.CONVENTIONS), key="sw_convention",
-                      format_func=lambda c: controls.CONV_LABELS.get(c, c))
+                          format_func=lambda c: controls.CONV_LABELS.get(c, c))
+# only what the chosen formulas have (the lecture's and the book's RMSProp have no momentum)
+params = [k for k in sw.second_params(optimizer) if not share.torch_only(optimizer, k, convention)]
+param_key = f"sw_param_{optimizer}"
+for k in (param_key, f"{param_key}_kept"):
+    if st.session_state.get(k, params[0]) not in params:
+        st.session_state[k] = params[0]
+param = compat.remembered(param_key, params[0], lambda: c3.selectbox(
+    "Second hyperparameter", params, format_func=lambda k: sw.SECOND[k][0], key=param_key))
 
 c1, c2, c3, c4 = st.columns(4)
 lr_help = f"From {L.LR[0]:g} to {L.LR[1]:g}: the values of the Playground's η slider, where a cell opens"
@@ -86,12 +91,20 @@ if param == "warmup_steps":
     v_lo = compat.remembered("sw_w_lo", 1, lambda: warmup_input(c1, "Shortest warm-up", "sw_w_lo"))
     v_hi = compat.remembered("sw_w_hi", min(hi_default, steps), lambda: warmup_input(c2, "Longest warm-up", "sw_w_hi"))
 else:  # the Playground's range for this hyperparameter, so that a clicked cell opens as drawn
-    lo, hi = L.HYPER[param]
+    lo, hi = L.hyper_range(param, optimizer)
     own = f"{optimizer}_{param}" if optimizer == "nesterov" else param  # Nesterov's μ range starts above 0
-    v_lo = compat.remembered(f"sw_lo_{own}", float(lo_default), lambda: c1.number_input(
-        f"Lowest {sw.SECOND[param][0]}", lo, hi, format="%.4g", key=f"sw_lo_{own}"))
-    v_hi = compat.remembered(f"sw_hi_{own}", float(hi_default), lambda: c2.number_input(
-        f"Highest {sw.SECOND[param][0]}", lo, hi, format="%.4g", key=f"sw_hi_{own}"))
+
+    def range_input(col, word: str, key: str):
+        """A value from an older range (or set by hand) outside [lo, hi] is clamped, with a note."""
+        ss = st.session_state
+        if key in ss and not lo <= ss[key] <= hi:
+            clamped = float(min(max(ss[key], lo), hi))
+            notes.append(f"{note_label(key)}: {ss[key]:g} is outside [{lo:g}, {hi:g}]; clamped to {clamped:g}.")
+            ss[key] = clamped
+        return col.number_input(f"{word} {sw.SECOND[param][0]}", lo, hi, format="%.4g", key=key)
+
+    v_lo = compat.remembered(f"sw_lo_{own}", float(lo_default), lambda: range_input(c1, "Lowest", f"sw_lo_{own}"))
+    v_hi = compat.remembered(f"sw_hi_{own}", float(hi_default), lambda: range_input(c2, "Highest", f"sw_hi_{own}"))
 n_values = c3.slider(f"{sw.SECOND[param][0]} values", 2, sw.MAX_SIDE, 30, key="sw_n_values")
 metric = c4.selectbox("Colour shows", sw.METRICS, key="sw_metric")
 tol = 1e-3

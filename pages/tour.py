@@ -7,6 +7,7 @@ A thin page: a scene (tour.scenes) and the switches it offers -> cached runs and
 No maths here.
 """
 import os
+import re
 import sys
 
 # This file shares its name with the `tour` package. Run on its own (AppTest, `streamlit run
@@ -46,10 +47,7 @@ LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 # ------------------------------------------------------------------------------ which scene
 def _scene_from_url(notes: list) -> int:
     raw = st.query_params.get("scene", "1")
-    try:
-        n = int(raw)
-    except (TypeError, ValueError):
-        n = None
+    n = int(raw) if re.fullmatch("[0-9]{1,3}", str(raw)) else None   # int() also took "1_2", "１２" and "٣"
     if n in NUMBERS:
         return n
     notes.append(f"scene: {limits.short(raw)} is not a scene number ({NUMBERS[0]} to {NUMBERS[-1]}); "

@@ -457,10 +457,13 @@ def test_start_is_clamped_per_coordinate_and_needs_two_numbers():
     assert limits.clamp_start(["1", "2", "3"], bounds, notes, (1.0, 1.0)) == (1.0, 1.0) and "not 'x,y'" in notes[0]
 
 
-def test_limit_text_cuts_only_longer_texts():
-    notes = []
-    assert limits.limit_text("formula", "x" * 200, notes) == "x" * 200 and notes == []
-    assert limits.limit_text("formula", "x" * 201, notes) == "x" * 200 and "cut to 200" in notes[0]
+def test_a_links_formula_over_the_limit_is_not_used_rather_than_cut():
+    """Cut at 200 characters, 0.5 at the cut became 0.: another function, run with only a note."""
+    f = "+".join(["x*0.5"] * 40)[:200]
+    assert share.decode({"surface": "f:" + f}) == (share.Setup(surface="f:" + f), [])
+    setup, notes = share.decode({"surface": "f:" + f + "+y"})
+    assert setup.surface == share.Setup().surface and notes == [f"formula: 202 characters is more than 200; not used "
+                                                          f"(the surface is {share.Setup().surface})."]
 
 
 # ------------------------------------------------------------------------------------ ui/share.py
@@ -574,8 +577,8 @@ def test_engine_args_pass_the_composed_momentum_parts_hyperparameters():
 def test_the_books_epsilon_is_not_greyed_out():
     """The book's Adagrad and RMSProp have a δ (ε): only the lecture's have none."""
     for name in ("adagrad", "rmsprop"):
-        assert runs.torch_only(name, "eps", "lecture")
-        assert not runs.torch_only(name, "eps", "book")
+        assert share.torch_only(name, "eps", "lecture")
+        assert not share.torch_only(name, "eps", "book")
 
 
 def test_export_indices_stay_within_the_row_limit_and_keep_the_last_point():

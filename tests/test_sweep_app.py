@@ -120,3 +120,35 @@ def test_settings_survive_a_visit_to_another_optimizer_parameter_or_metric():
     at.selectbox(key="sw_metric").set_value("steps to tolerance").run()
     assert at.number_input(key="sw_tol").value == 0.5
     assert not at.exception and not at.error and not at.warning
+
+
+def test_only_the_chosen_formulas_hyperparameters_are_offered(at):
+    """RMSProp × momentum under the lecture's or the book's formulas always ended in an error (their
+    RMSProp has no momentum): the choice is not offered there, and a chosen one falls back to α."""
+    at.slider(key="sw_n_lr").set_value(4).run()
+    at.slider(key="sw_n_values").set_value(3).run()
+    at.number_input(key="sw_steps").set_value(30).run()
+    at.selectbox(key="sw_optimizer").set_value("rmsprop").run()
+    at.selectbox(key="sw_param_rmsprop").set_value("momentum").run()
+    assert not at.exception and not at.error
+    for conv in ("lecture", "book"):
+        at.selectbox(key="sw_convention").set_value(conv).run()
+        assert not at.exception and not at.error, conv
+        assert at.selectbox(key="sw_param_rmsprop").options == ["α", "warm-up length (steps)"]
+        assert at.selectbox(key="sw_param_rmsprop").value == "alpha"
+        assert len(at.get("plotly_chart")) == 1
+
+
+def test_nesterovs_momentum_range_stays_above_zero(at):
+    """Nesterov needs μ > 0: a lowest μ of 0 made the whole map an error."""
+    at.slider(key="sw_n_lr").set_value(4).run()
+    at.slider(key="sw_n_values").set_value(3).run()
+    at.selectbox(key="sw_optimizer").set_value("nesterov").run()
+    lo = at.number_input(key="sw_lo_nesterov_momentum")
+    assert lo.min == 0.001
+    lo.set_value(0.0).run()   # as a bypassed browser could send it
+    assert not at.exception and not at.error
+    assert at.number_input(key="sw_lo_nesterov_momentum").value == 0.001
+    shown = [e.value for e in list(at.warning) + list(at.info)]
+    assert any("clamped to 0.001" in v for v in shown), shown
+    assert len(at.get("plotly_chart")) == 1

@@ -57,7 +57,7 @@ def test_next_and_previous_walk_the_scenes_in_order():
 
 
 def test_a_bad_scene_in_the_url_opens_scene_one():
-    for bad in ("0", "13", "x", "-1"):
+    for bad in ("0", "13", "x", "-1", "1_2", "１２", " 3", "+4"):   # int() took the last four
         at = AppTest.from_file(PAGE, default_timeout=120)
         at.query_params["scene"] = bad
         at.run()

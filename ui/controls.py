@@ -8,6 +8,7 @@ a preset or a link simply writes session state. `read_setup()` turns the widgets
 from __future__ import annotations
 
 import functools
+import re
 
 import streamlit as st
 import torch
@@ -18,8 +19,7 @@ from optimizers import schedules
 
 from . import limits as L
 from . import compat, share
-from .runs import torch_only
-from .share import COMPOSE, COMPOSE_USES, LABELS, PARAMS, OptSpec, Setup
+from .share import COMPOSE, COMPOSE_USES, LABELS, PARAMS, OptSpec, Setup, torch_only
 
 CUSTOM = "custom"   # the surface picker's "Custom formula" entry
 FORMULA = "x**2 + 3*y**2"  # the formula box's starter
@@ -182,7 +182,8 @@ def read_setup(notes: list) -> Setup:
         p = o.p
         for k, v in list(p.items()):
             if k not in ("mom", "rms"):
-                p[k] = L.clamp_hyper(k, v, notes, share.defaults(o.name)[k], label=f"{LABELS[o.name]} ")
+                p[k] = L.clamp_hyper(k, v, notes, share.defaults(o.name)[k], label=f"{LABELS[o.name]} ",
+                                     optimizer=o.name)
         opts.append(OptSpec(o.name, tuple(sorted(p.items()))))
     sched = ss.get("pg_sched", "constant")
     args = share.schedule_defaults(sched)
@@ -192,12 +193,31 @@ def read_setup(notes: list) -> Setup:
             args[k] = ss[key]
     clip = L.clamp_float("clip", ss.get("pg_clip", 1.0), L.CLIP, notes, 1.0) if ss.get("pg_clip_on") else None
     noise = L.clamp_float("noise", ss.get("pg_noise", 1.0), L.NOISE, notes, 0.0) if ss.get("pg_noise_on") else 0.0
+    surface = surface_string()
+    start = (float(ss.get("pg_x0", 0.0)), float(ss.get("pg_y0", 0.0)))
+    if start == (0.0, 0.0) and share.default_bounds(surface) is None:
+        start = None  # only seed_state's stand-in for a formula that cannot be built: the link leaves it
+        #               out, so the mended formula's link opens at the formula's own start
     return Setup(
-        surface=surface_string(), start=(float(ss.get("pg_x0", 0.0)), float(ss.get("pg_y0", 0.0))),
+        surface=surface, start=start,
         steps=L.clamp_int("steps", ss.get("pg_steps", 300), L.STEPS, notes, 300), opts=tuple(opts),
         convention=ss.get("pg_conv", "torch"), schedule=sched, schedule_args=tuple(sorted(args.items())),
         noise=noise, seed=L.clamp_int("seed", ss.get("pg_seed", 0), L.SEED, notes, 0), clip=clip,
         device=ss.get("pg_device", "auto"), view=ss.get("pg_view") or "2d")  # None: the view deselected
+
+
+def plus_reading(text: str) -> str | None:
+    """The formula a link meant when its bare + signs arrived as spaces, if one reading of the spaces
+    works: " + " became three spaces (keep the spaces around it), a run of spaces was one +, or each
+    space was a +. None when none of them parses."""
+    for plus in (text.replace("   ", " + "), re.sub(" +", "+", text), text.replace(" ", "+")):
+        if plus != text:
+            try:
+                surfaces.get("f:" + plus)
+            except ValueError:
+                continue
+            return plus
+    return None
 
 
 # --------------------------------------------------------------------------- URL sync
@@ -397,7 +417,7 @@ def opt_widgets(sid: int, index: int, convention: str, n_slots: int):
                 ss[wk] = bool(ss[wk])
                 st.checkbox(label, key=wk, disabled=off, help=help_)
             else:
-                lo, hi = L.HYPER[key]
+                lo, hi = L.hyper_range(key, name)
                 ss[wk] = float(min(max(float(ss[wk]), lo), hi))
                 st.number_input(label, min_value=float(lo), max_value=float(hi), step=FLOAT_STEP.get(key, 0.01),
                                 format="%.5f" if key == "beta2" else "%.4f", key=wk, disabled=off, help=help_)

@@ -39,6 +39,13 @@ HYPER = {
     "momentum_decay": (0.0, 1.0),
 }
 FLAGS = ("nesterov", "centered", "amsgrad", "bias_correction")
+# Nesterov's look-ahead needs a momentum (torch.optim.SGD refuses nesterov=True with momentum 0)
+OWN_RANGES = {("nesterov", "momentum"): (0.001, 0.999)}
+
+
+def hyper_range(key: str, optimizer: str | None = None) -> tuple[float, float]:
+    """The UI's range of hyperparameter `key` (of `optimizer`, where one has its own)."""
+    return OWN_RANGES.get((optimizer, key), HYPER.get(key, (0.0, 1e3)))
 
 
 def fmt(v) -> str:
@@ -155,8 +162,9 @@ def snap_lr(name: str, raw, notes: list, default: float = 1e-2) -> float:
     return snap(name, v, LR_GRID, notes)
 
 
-def clamp_hyper(key: str, raw, notes: list, default, label: str = "") -> float | bool:
-    """One optimizer hyperparameter from a widget or the query string, inside the UI's range."""
+def clamp_hyper(key: str, raw, notes: list, default, label: str = "", optimizer: str | None = None) -> float | bool:
+    """One optimizer hyperparameter from a widget or the query string, inside the UI's range (the
+    optimizer's own, see OWN_RANGES)."""
     name = f"{label}{key}"
     if key in FLAGS:
         return parse_flag(name, raw, notes, bool(default))
@@ -165,7 +173,7 @@ def clamp_hyper(key: str, raw, notes: list, default, label: str = "") -> float |
     if key == "eps":
         v = clamp_float(name, raw, EPS, notes, default)
         return snap(name, v, EPS_GRID, notes)
-    return clamp_float(name, raw, HYPER.get(key, (0.0, 1e3)), notes, default)
+    return clamp_float(name, raw, hyper_range(key, optimizer), notes, default)
 
 
 def clamp_start(raw_xy: Iterable, bounds, notes: list, default) -> tuple[float, float]:
@@ -181,14 +189,6 @@ def clamp_start(raw_xy: Iterable, bounds, notes: list, default) -> tuple[float, 
     x = clamp_float("start x", xs[0], (x0, x1), notes, float(default[0]))
     y = clamp_float("start y", xs[1], (y0, y1), notes, float(default[1]))
     return (x, y)
-
-
-def limit_text(name: str, raw, notes: list, max_chars: int = MAX_FORMULA_CHARS) -> str:
-    s = str(raw)
-    if len(s) > max_chars:
-        notes.append(f"{name}: {len(s)} characters is more than {max_chars}; cut to {max_chars}.")
-        return s[:max_chars]
-    return s
 
 
 _MD_ALWAYS = re.compile(r"([\\`*$<~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")  # emphasis (an _ inside a

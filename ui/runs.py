@@ -23,22 +23,10 @@ import streamlit as st
 import optimizers
 import surfaces
 
-from .share import COMPOSE, OptSpec, Setup
+from .share import COMPOSE, OptSpec, Setup, torch_only
 
 RUN_CACHE_ENTRIES = 64
-TORCH_ONLY = ("centered", "amsgrad", "weight_decay")  # options resolve() rejects outside convention='torch'
 RECORDS = ("path", "loss", "grad_norm", "lr", "m", "sigma")  # step_size = lr / sigma: not stored twice
-
-
-def torch_only(name: str, key: str, convention: str) -> bool:
-    """True when `key` of optimizer `name` is not in `convention`'s own formula for `name` (PyTorch's
-    options; ε, which the lecture's Adagrad and RMSProp do not have), so the page greys it out and
-    passes the default."""
-    if convention == "torch" or name == COMPOSE:
-        return False
-    defined = name in optimizers.presets.DEFINED.get(convention, set())
-    no_eps = convention == "lecture" and name in ("adagrad", "rmsprop") and key == "eps"
-    return defined and (key in TORCH_ONLY or (name == "rmsprop" and key == "momentum") or no_eps)
 
 
 def engine_args(opt: OptSpec, convention: str) -> tuple[Any, dict]:

@@ -23,7 +23,7 @@ Query-string format (every key optional; a missing key takes the default shown):
     sched=step,step_size=100,gamma=0.5    <name>[,<arg>=<value>]... (optimizers.SCHEDULES)
     noise=0.5                    gradient-noise standard deviation (0 = off)
     seed=0                       noise seed
-    clip=1.0                     gradient clipping max_norm (absent = off)
+    clip=1.0                     gradient clipping max_norm (absent or 0 = off)
     device=auto                  auto | cpu | cuda
     view=2d                      2d | 3d | both
 
@@ -185,8 +185,8 @@ def encode(setup: Setup) -> dict[str, str | list[str]]:
         q["sched"] = ",".join([setup.schedule] + args)
     if setup.noise:
         q["noise"] = _num(setup.noise)
-        if setup.seed:
-            q["seed"] = str(int(setup.seed))
+    if setup.seed:  # kept with the noise off too: switched back on, the link's runs are the same
+        q["seed"] = str(int(setup.seed))
     if setup.clip is not None:
         q["clip"] = _num(setup.clip)
     if setup.device != "auto":
@@ -228,6 +228,20 @@ def _kv(items: list[str], label: str, notes: list) -> list[tuple[str, str]]:
     return out
 
 
+TORCH_ONLY = ("centered", "amsgrad", "weight_decay")  # options resolve() rejects outside convention='torch'
+
+
+def torch_only(name: str, key: str, convention: str) -> bool:
+    """True when `key` of optimizer `name` is not in `convention`'s own formula for `name` (PyTorch's
+    options; ε, which the lecture's Adagrad and RMSProp do not have), so the page greys it out and
+    passes the default."""
+    if convention == "torch" or name == COMPOSE:
+        return False
+    defined = name in optimizers.presets.DEFINED.get(convention, set())
+    no_eps = convention == "lecture" and name in ("adagrad", "rmsprop") and key == "eps"
+    return defined and (key in TORCH_ONLY or (name == "rmsprop" and key == "momentum") or no_eps)
+
+
 def decode_opt(raw: str, notes: list, convention: str = "torch") -> OptSpec | None:
     items = [s for s in str(raw).split(",")]
     name = items[0].strip()
@@ -241,7 +255,7 @@ def decode_opt(raw: str, notes: list, convention: str = "torch") -> OptSpec | No
         elif name == COMPOSE and k == "rms":
             p["rms"] = L.choose(f"{name} rms", v, list(optimizers.RMS_PARTS), notes, p["rms"])
         elif k in PARAMS[name]:
-            p[k] = L.clamp_hyper(k, v, notes, p[k], label=f"{name} ")
+            p[k] = L.clamp_hyper(k, v, notes, p[k], label=f"{name} ", optimizer=name)
         else:
             notes.append(f"opt {name}: no parameter {L.short(k)}; ignored (it takes {', '.join(PARAMS[name])}).")
     return OptSpec(name, tuple(sorted(p.items())))
@@ -309,8 +323,11 @@ def decode(params: Mapping, *, devices=("auto", "cpu"), bounds_of: Callable = de
         kw["convention"] = L.choose("conv", last("conv"), list(optimizers.CONVENTIONS), notes, base.convention)
     if "surface" in q:
         s = last("surface")
-        if s.startswith("f:"):
-            kw["surface"] = "f:" + L.limit_text("formula", s[2:], notes)
+        if s.startswith("f:") and len(s) - 2 > L.MAX_FORMULA_CHARS:  # cut, it would be another function
+            notes.append(f"formula: {len(s) - 2} characters is more than {L.MAX_FORMULA_CHARS}; not used "
+                         f"(the surface is {base.surface}).")
+        elif s.startswith("f:"):
+            kw["surface"] = s
         else:
             kw["surface"] = L.choose("surface", s, surfaces.names(), notes, base.surface)
     surface = kw.get("surface", base.surface)
@@ -332,6 +349,13 @@ def decode(params: Mapping, *, devices=("auto", "cpu"), bounds_of: Callable = de
             raw = raw[: L.MAX_OPTIMIZERS]
         conv = kw.get("convention", base.convention)
         opts = tuple(o for o in (decode_opt(r, notes, conv) for r in raw) if o is not None)
+        for o in opts:  # kept (the greyed-out widget shows it), but said: two such runs look alike
+            d = defaults(o.name, conv)
+            off = [f"{k}={_num(v)}" for k, v in o.params if torch_only(o.name, k, conv) and v != d.get(k)]
+            if off:
+                notes.append(f"opt {o.name}: {', '.join(off)} {'is' if len(off) == 1 else 'are'} not in the {conv}'s "
+                             f"formula for {LABELS[o.name]}, so {'it has' if len(off) == 1 else 'they have'} no "
+                             f"effect (conv=torch uses {'it' if len(off) == 1 else 'them'}).")
         if opts:
             kw["opts"] = opts
         else:
@@ -344,7 +368,7 @@ def decode(params: Mapping, *, devices=("auto", "cpu"), bounds_of: Callable = de
         kw["seed"] = L.clamp_int("seed", last("seed"), L.SEED, notes, 0)
     if "clip" in q:
         c = last("clip").strip().lower()
-        if c in ("", "0", "off", "none"):
+        if c in ("", "off", "none") or L.parse_float(c) == 0:   # 0, 0.0, 0e0: off, as clip=0 always was
             kw["clip"] = None
         elif L.parse_float(c) is None:
             notes.append(f"clip: {L.short(last('clip'))} is not a finite number; clipping is off.")
