@@ -311,19 +311,27 @@ def run(surface: DataSurface, optimizer: str | Optimizer = "gd", batch_size: int
         meta={"surface": surface.name, "epochs": E, "device": str(dev)})
 
 
-def final_points(surface: DataSurface, optimizer: str | Optimizer, batch_size: int, updates: int, start,
+def final_points(surface: DataSurface, optimizer: str | Optimizer, batch_size, updates: int, start,
                  seeds: Sequence[int], *, shuffle: bool = True, convention: str = "torch", device: str = "cpu",
                  progress: Callable[[float], None] | None = None, **hyper) -> tuple[np.ndarray, np.ndarray]:
     """Where K = len(seeds) minibatch runs stand after exactly `updates` updates at a constant η:
     the same points as `run(surface, optimizer, batch_size, epochs=⌈updates/⌈N/B⌉⌉, start, seed=seeds,
     shuffle=shuffle, **hyper).path[updates]`, without recording the paths and without building
     every epoch's batches up front, so its only limit is the work, K · updates · N ≤ MAX_WORK
-    (not MAX_EPOCHS). `start` is (x, y) or (K, 2). Returns (points (K, 2), diverged_at (K,) with
+    (not MAX_EPOCHS). `batch_size` is one B for all, or one per run (K of them: several batch sizes
+    in one batched run). `start` is (x, y) or (K, 2). Returns (points (K, 2), diverged_at (K,) with
     -1 for none, else the update that failed, 1-based)."""
-    N, B = _check_data(surface, batch_size, shuffle)
-    T = _check_int("updates", updates, 1, MAX_UPDATES)
     seeds = _check_seeds(seeds)
     K = len(seeds)
+    if np.ndim(batch_size) == 0:
+        N, B = _check_data(surface, batch_size, shuffle)
+        sizes = np.full(K, B)
+    else:
+        if len(batch_size) != K:
+            raise ValueError(f"Invalid batch_size: {len(batch_size)} values for {K} runs (give one, or one per run)")
+        sizes = np.array([_check_data(surface, b, shuffle)[1] for b in batch_size])
+        N = surface.n_examples
+    T = _check_int("updates", updates, 1, MAX_UPDATES)
     if K * T * N > MAX_WORK:
         raise ValueError(f"Too much work: {K} runs × {T} updates × {N} examples = {K * T * N:,} "
                          f"(at most {MAX_WORK:,}); use fewer runs or fewer updates")
@@ -333,19 +341,19 @@ def final_points(surface: DataSurface, optimizer: str | Optimizer, batch_size: i
     lr = lr_table("constant", T, base_lr, None, opt)
     if lr.ndim == 2 and lr.shape[1] == 1:
         lr = lr[:, 0]
-    upe = updates_per_epoch(N, B)
+    groups = [(int(B), np.flatnonzero(sizes == B), updates_per_epoch(N, B)) for B in np.unique(sizes)]
     # the same streams as epoch_orders: seed k's generator gives its epochs' permutations in turn
     gens = [np.random.default_rng(int(s)) for s in seeds]
     order = np.broadcast_to(np.arange(N), (K, N)).copy()
-    rows = np.arange(K)[:, None]
 
     def grad_fn(theta, u):
-        j = u % upe
-        if j == 0 and upe > 1:   # a new epoch: the next order (one batch of all N needs none)
-            order[:] = np.stack([g.permutation(N) for g in gens]) if shuffle else np.arange(N)
-        idx = order[:, j * B:(j + 1) * B]                                # (K, b) this update's batch
         W = np.zeros((K, N))
-        W[rows, idx] = 1.0 / idx.shape[1]                                # as batch_weights
+        for B, rows, upe in groups:
+            j = u % upe
+            if j == 0 and upe > 1:   # a new epoch: the next order (one batch of all N needs none)
+                order[rows] = np.stack([gens[k].permutation(N) for k in rows]) if shuffle else np.arange(N)
+            idx = order[rows, j * B:(j + 1) * B]                         # (K_B, b) this update's batch
+            W[rows[:, None], idx] = 1.0 / idx.shape[1]                   # as batch_weights
         W = torch.as_tensor(W, device=dev)
         p = theta.detach().requires_grad_(True)
         with torch.enable_grad():

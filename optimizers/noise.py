@@ -182,17 +182,16 @@ def sharp_vs_flat(batch_sizes: Sequence[int] = (1, 20), *, runs: int = 100, upda
     start_w = rng.uniform(w0 + 0.5, w1 - 0.5, runs)
     starts = np.stack([start_w, np.zeros(runs)], 1)
     ridge = s.data["barrier"]
+    # every batch size in one batched run: trajectory i·runs + r is batch size i from start r (seed r)
+    end, diverged_at = minibatch.final_points(s, optimizer, np.repeat(bs, runs), updates, np.tile(starts, (len(bs), 1)),
+                                              list(range(runs)) * len(bs), shuffle=True, device=device, lr=lr,
+                                              progress=progress)
     fr, fw = {}, {}
     for i, B in enumerate(bs):
-        end, diverged_at = minibatch.final_points(s, optimizer, B, updates, starts, list(range(runs)),
-                                                  shuffle=True, device=device, lr=lr)
-        w_end = end[:, 0]
-        ok = diverged_at < 0
+        w_end, ok = end[i * runs:(i + 1) * runs, 0], diverged_at[i * runs:(i + 1) * runs] < 0
         n_flat = int((ok & (np.abs(w_end - s.data["flat"]) < sdata.FLAT_WIDTH)).sum())
         n_sharp = int((ok & (w_end > ridge) & (np.abs(w_end - s.data["sharp"]) < 4 * sdata.SHARP_WIDTH)).sum())
         fr[B] = {"flat": n_flat / runs, "sharp": n_sharp / runs, "other": (runs - n_flat - n_sharp) / runs,
                  "diverged": int((~ok).sum()) / runs}
         fw[B] = w_end
-        if progress is not None:
-            progress((i + 1) / len(bs))
     return SharpFlatResult(tuple(bs), fr, fw, start_w, sdata.sharp_flat_summary(s), updates, float(lr), runs)

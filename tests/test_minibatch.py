@@ -246,3 +246,21 @@ def test_final_points_are_the_run_paths_point_after_that_many_updates(name, B, U
     np.testing.assert_array_equal(d, [-1] * 5)
     with pytest.raises(ValueError, match="Too much work"):
         mb.final_points(s, name, B, mb.MAX_UPDATES, (0.0, 0.0), list(range(13)), **hp)   # 13 × 200,000 × 20
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_final_points_with_a_batch_size_per_run_equal_each_batch_size_run_alone(shuffle):
+    """Several batch sizes in one batched run (as sharp_vs_flat runs them) give bit for bit the points
+    of each batch size run on its own, with the same seeds."""
+    s = sd.sharp_flat(N, 0)
+    starts = np.stack([np.linspace(-3.5, 3.5, 4), np.zeros(4)], 1)
+    sizes, seeds = [1, 1, 3, 3, N, N, 7, 7], [0, 1, 0, 1, 0, 1, 0, 1]
+    p, d = mb.final_points(s, "momentum", sizes, 47, starts[[0, 1] * 4], seeds, shuffle=shuffle, lr=0.02)
+    for i, B in enumerate((1, 3, N, 7)):
+        q, e = mb.final_points(s, "momentum", B, 47, starts[[0, 1]], [0, 1], shuffle=shuffle, lr=0.02)
+        np.testing.assert_array_equal(p[2 * i:2 * i + 2], q)
+        np.testing.assert_array_equal(d[2 * i:2 * i + 2], e)
+    with pytest.raises(ValueError, match="batch_size: 3 values for 8 runs"):
+        mb.final_points(s, "gd", [1, 2, 3], 5, (0.0, 0.0), seeds, lr=0.01)
+    with pytest.raises(ValueError, match="batch_size"):
+        mb.final_points(s, "gd", [1] * 7 + [N + 1], 5, (0.0, 0.0), seeds, lr=0.01)

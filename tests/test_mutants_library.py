@@ -267,8 +267,9 @@ def test_escape_stderr_is_the_binomial_standard_error():
     np.testing.assert_allclose(r.stderr(), np.sqrt(p * (1 - p) / 40), rtol=1e-15)
 
 
-def test_sharp_vs_flat_counts_only_runs_near_the_sharp_minimum_as_sharp():
-    """A run right of the ridge but more than 4 canyon widths from the sharp minimum is "other"."""
+def test_sharp_vs_flat_counts_only_runs_near_a_minimum_for_it():
+    """A run right of the ridge but more than 4 canyon widths from the sharp minimum is "other", and
+    so is a run left of it but farther than the basin's width from the flat minimum."""
     from optimizers import noise
     from surfaces import data as sd
 
@@ -279,8 +280,10 @@ def test_sharp_vs_flat_counts_only_runs_near_the_sharp_minimum_as_sharp():
     near = np.abs(w - s.data["sharp"]) < 4 * sd.SHARP_WIDTH
     assert (right & ~near).any() and (right & near).any()
     assert r.fractions[20]["sharp"] == np.sum(right & near) / 60
-    assert r.fractions[20]["flat"] == np.sum(~right) / 60
-    assert r.fractions[20]["other"] == np.sum(right & ~near) / 60
+    flat = np.abs(w - s.data["flat"]) < sd.FLAT_WIDTH
+    assert (~right & flat).any() and (~right & ~flat).any()
+    assert r.fractions[20]["flat"] == np.sum(flat) / 60
+    assert r.fractions[20]["other"] == np.sum((right & ~near) | (~right & ~flat)) / 60
 
 
 # ------------------------------------------------------------------ optimizers/sweep.py
