@@ -13,9 +13,15 @@ torch.set_num_threads(1)  # one thread per rerun: concurrent sessions must not f
 # input Streamlit ignores key shortcuts, so a presenter's clicker did nothing right after switching on.
 # The pages read the mode as a bool in st.session_state["presentation"].
 PRESENT = "Presentation mode"
-if "present_pick" not in st.session_state:
-    st.session_state["present_pick"] = PRESENT if st.query_params.get("present") == "1" else None
+if "present_pick" not in st.session_state:  # the first run; or Streamlit dropped the widget's state, as it
+    # does on st.switch_page ("Open in Playground", a Sweep cell): then the plain key still knows the mode
+    on = st.session_state.get("presentation", st.query_params.get("present") == "1")
+    st.session_state["present_pick"] = PRESENT if on else None
 st.session_state["presentation"] = st.session_state["present_pick"] == PRESENT
+if st.session_state["presentation"] and st.query_params.get("present") != "1":  # on every page, a reload or a
+    st.query_params["present"] = "1"                                              # copied link keeps the mode
+elif not st.session_state["presentation"] and "present" in st.query_params:
+    del st.query_params["present"]
 # In presentation mode the sidebar starts collapsed, so the figures get the projector's full width; its
 # » button still opens it, so a teacher can change a setting in front of the class without leaving the mode.
 st.set_page_config(page_title="Error-surface visualizer", page_icon="⛰️", layout="wide",

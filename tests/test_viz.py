@@ -244,11 +244,12 @@ def test_short_log_axes_label_few_ticks():
     ser = [F.Series(f"{i}", F.PALETTE[i], t.loss, t.grad_norm, t.lr, t.step_size, t.m) for i, t in enumerate(runs)]
     fig = _validated(F.linked_figure(ser))
     axis = {row: fig.layout[f"yaxis{'' if r == 1 else r}"] for r, row in enumerate(F.LINKED_ROWS, start=1)}
-    assert axis[F.LINKED_ROWS[2]].dtick == "D2"
+    eta = axis[F.LINKED_ROWS[2]]
+    assert [float(t) for t in eta.ticktext] == list(eta.tickvals) and "0.05" in eta.ticktext  # 1, 2, 5 per decade
     decades = np.log10(max(np.nanmax(t.loss) for t in runs) / min(np.nanmin(t.loss) for t in runs))
     assert decades > 4 and axis[F.LINKED_ROWS[0]].dtick is None
     assert F.log_ticks([np.array([1e-4, 0.05])]) == {"dtick": 1}
-    assert F.log_ticks([np.array([np.nan, 0.0, 3.0])]) == {"dtick": "D2"}
+    assert F.log_ticks([np.array([np.nan, 0.0, 3.0])])["tickvals"] == [0.5, 1.0, 2.0, 5.0, 10.0, 20.0]
     assert F.log_ticks([]) == {} and F.log_ticks([np.array([5e-324, 1e300])]) == {}
     from viz import batch as VB
 
@@ -332,17 +333,19 @@ def test_reference_runs_are_drawn_under_the_others_in_legend_order():
     assert [d["name"] for d in sorted(paths, key=lambda d: d["legendrank"])] == ["shown", "reference", "other"]
 
 
-def test_readable_log_ticks_enlarge_only_a_d2_axis():
-    """plotly draws a "D2" axis' 2 and 5 at ¾ size: readable_log_ticks sets a font where those are ≥ 11 px
-    (¾ of 15 and 22); other log axes keep the default font. The linked plots and the sweep's η axis
-    use it."""
-    short, long_ = [np.array([0.01, 0.5])], [np.array([1e-4, 0.05])]
-    for presentation in (False, True):
-        t = F.readable_log_ticks(short, presentation)
-        assert t["dtick"] == "D2" and 0.75 * t["tickfont"]["size"] >= 11
-        assert F.readable_log_ticks(long_, presentation) == F.log_ticks(long_) == {"dtick": 1}
-    fig = F.linked_figure([F.Series("m", F.PALETTE[0], np.geomspace(1.0, 0.05, 101), np.geomspace(2.0, 0.5, 101),
-                                    np.full(100, 0.1), np.full((100, 2), 0.1), np.zeros((100, 2)))],
-                          presentation=True).to_dict()
-    d2 = [v for k, v in fig["layout"].items() if k.startswith("yaxis") and v.get("dtick") == "D2"]
-    assert d2 and all(v["tickfont"] == {"size": F.D2_TICK_FONT[True]} for v in d2)
+def test_short_log_axes_label_their_ticks_in_full():
+    """plotly labels a short log axis' in-between ticks with their digit alone: the η panel read
+    10⁻¹, 5, 2, 10⁻² (0.05 as "5"), the epoch-time axis put a "5" below 1. Each tick now carries its
+    whole value, as a plain number in 0.001 … 10⁴ and as m×10ᵏ outside."""
+    t = F.log_ticks([np.array([0.01, 0.1])])
+    assert t["tickmode"] == "array" and t["ticktext"] == ["0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1",
+                                                           "0.2", "0.5"]
+    np.testing.assert_allclose(t["tickvals"], [1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5])
+    assert [F.tick_label(v) for v in (5e-5, 1e-7, 2e4, 1e5, 1234.0)] == [
+        "5×10<sup>−5</sup>", "10<sup>−7</sup>", "2×10<sup>4</sup>", "10<sup>5</sup>", "1234"]
+    from viz import batch as VB
+
+    fig = VB.timing_figure(type("T", (), dict(batch_sizes=(1, 10, 100), per_update_s=(3e-4, 4e-4, 1e-3),
+                                              per_epoch_s=(18.0, 2.4, 0.6)))())
+    ax = fig.layout.yaxis2
+    assert dict(zip(ax.tickvals, ax.ticktext))[0.5] == "0.5" and [float(t) for t in ax.ticktext] == list(ax.tickvals)

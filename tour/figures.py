@@ -87,7 +87,7 @@ def side_plot(kind: str, scene: Scene, trajs: dict, *, presentation: bool = Fals
     top = 2 * font + 10                                # the title and a little air
     yaxis = dict(type="log" if log else "linear", exponentformat="power")
     if log:
-        yaxis.update(F.log_ticks([tr.y for tr in fig.data]))  # log: > 2 decades, never "D2"
+        yaxis.update(F.log_ticks([tr.y for tr in fig.data]))  # log: > 2 decades
     for tr in fig.data:
         tr.legendrank = 1000 + list(trajs).index(tr.name)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=top, b=10),

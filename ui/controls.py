@@ -230,7 +230,7 @@ def sync_from_url() -> list[str]:
     setup_q = {k: v for k, v in current.items() if k != "present"}
     notes: list[str] = []
     first = "pg_setup" not in ss
-    if (first and setup_q) or (not first and setup_q and current != ss.get("pg_last_q")):
+    if (first and setup_q) or (not first and setup_q and setup_q != ss.get("pg_last_q")):
         setup, notes = share.decode(current, devices=devices())
         seed_state(setup)
         ss["pg_setup"] = setup
@@ -249,7 +249,7 @@ def write_url(setup: Setup, presentation: bool = False):
     norm = share.normalize(q)
     if share.normalize(st.query_params) != norm:
         st.query_params.from_dict(q)
-    st.session_state["pg_last_q"] = norm
+    st.session_state["pg_last_q"] = {k: v for k, v in norm.items() if k != "present"}  # app.py keeps present
     st.session_state["pg_setup"] = setup
 
 

@@ -476,7 +476,7 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
         log = row != LINKED_ROWS[4] and (loss_log or row != LINKED_ROWS[0]) and drawable
         layout[_axis("y", r)].update(type="log" if log else "linear", exponentformat="power")
         if log:
-            layout[_axis("y", r)].update(readable_log_ticks(ys, presentation))
+            layout[_axis("y", r)].update(log_ticks(ys))
     layout[_axis("x", len(rows))]["title"] = dict(text="step t")
     for ann in layout.get("annotations", []):
         ann["font"] = dict(ann.get("font", {}), size=st_["font"])
@@ -488,27 +488,31 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
     return FigureSpec(dict(data=data, layout=layout))
 
 
-D2_TICK_FONT = {False: 15, True: 22}  # a "D2" log axis' tick font: its 2 and 5 labels (¾ size) at 11 px or more
+def tick_label(v: float) -> str:
+    """A log axis' tick as a student reads it: 0.05, 20, 5000; 5×10⁻⁵ outside 0.001 … 10⁴."""
+    if 1e-3 <= v < 1e4:
+        return f"{v:g}"
+    k = int(np.floor(np.log10(v) + 1e-9))
+    m = round(v / 10.0**k)
+    power = f"10<sup>{str(k).replace('-', '−')}</sup>"
+    return power if m == 1 else f"{m}×{power}"
 
 
 def log_ticks(ys) -> dict:
-    """Tick settings for a short log axis over the values `ys`. Left alone, plotly labels digits
-    between the powers of ten (2…9 below two decades, 2 and 5 below four), crowded and unreadable
-    on a projector in panels 170 px high: label 1, 2 and 5 of each decade below two decades, the
-    powers of ten only below four; above that plotly's own choice (every few powers) is fine."""
+    """Tick settings for a short log axis over the values `ys`. Left alone, plotly labels the digits
+    between the powers of ten with the digit alone (0.05 as "5", 20 as "2"), which a student reads as
+    5 and 2, crowded and unreadable on a projector in panels 170 px high: below two decades label
+    1, 2 and 5 of each decade in full (0.01, 0.02, 0.05), the powers of ten only below four; above
+    that plotly's own choice (every few powers) is fine."""
     v = np.concatenate([np.asarray(y, float).ravel() for y in ys]) if ys else np.array([])
     v = v[np.isfinite(v) & (v > 0)]
     decades = np.log10(v.max()) - np.log10(v.min()) if v.size else np.inf  # not of max/min: that can overflow
-    return dict(dtick="D2") if decades < 2 else dict(dtick=1) if decades < 4 else {}
-
-
-def readable_log_ticks(ys, presentation: bool = False) -> dict:
-    """log_ticks, with a tick font at which a "D2" axis' 2 and 5 labels (which plotly draws at ¾
-    size: 9 px from 12) stay readable, 11 px or more."""
-    ticks = log_ticks(ys)
-    if ticks.get("dtick") == "D2":
-        ticks["tickfont"] = dict(size=D2_TICK_FONT[presentation])
-    return ticks
+    if decades < 2:
+        lo, hi = int(np.floor(np.log10(v.min()))), int(np.ceil(np.log10(v.max())))
+        vals = [m * 10.0**k for k in range(lo - 1, hi + 1) for m in (1, 2, 5)]
+        vals = [x for x in vals if v.min() / 10 <= x <= v.max() * 10]   # plotly draws those in its range
+        return dict(tickmode="array", tickvals=vals, ticktext=[tick_label(x) for x in vals])
+    return dict(dtick=1) if decades < 4 else {}
 
 
 # ------------------------------------------------------------------------------- schedule
@@ -530,7 +534,7 @@ def schedule_figure(lines: list[tuple[str, str, np.ndarray]], *, height: int = 1
     layout = dict(height=height, margin=dict(l=0, r=0, t=4, b=0), showlegend=False,
                   font=dict(size=max(10, st_["font"] - 2)),
                   yaxis=dict(type="log" if log else "linear", exponentformat="power",
-                             **(log_ticks([allv]) if log else {})))  # log: > 2 decades, never "D2"
+                             **(log_ticks([allv]) if log else {})))  # log: > 2 decades
     return FigureSpec(dict(data=data, layout=layout))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import readable_log_ticks
+from .figures import log_ticks
 
 FLOOR = 1e-16  # the smallest gap drawn, relative to max(1, |f*|): below it a loss is f* to rounding
 DIVERGED_COLOR = "#d62728"
@@ -100,7 +100,7 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
                                                              line=dict(width=2))))
     fig = go.Figure(data)
     fig.update_layout(height=height, margin=dict(l=60, r=10, t=30, b=50), clickmode="event+select",
-                      xaxis=dict(title="learning rate η", type="log", **readable_log_ticks([np.asarray(x, float)])), yaxis=dict(title=label),
+                      xaxis=dict(title="learning rate η", type="log", **log_ticks([np.asarray(x, float)])), yaxis=dict(title=label),
                       legend=dict(orientation="h", y=-0.15), dragmode=False)
     return fig
 

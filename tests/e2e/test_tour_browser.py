@@ -163,3 +163,31 @@ def test_the_toolbar_leaves_the_schedule_titles_readable_on_a_phone(page, app_ur
               return Math.max(0, Math.min(r.right, m.right) - Math.max(r.left, m.left))
                    * Math.max(0, Math.min(r.bottom, m.bottom) - Math.max(r.top, m.top)); }); }""")
         assert len(covered) == 2 and max(covered) == 0, (query, covered)
+
+
+BIG_FONT = "() => parseFloat(getComputedStyle(document.documentElement).fontSize) >= 20"
+
+
+def test_presentation_mode_survives_open_in_playground_and_a_reload(page, app_url, wait_idle):
+    """"Open in Playground" (st.switch_page) dropped the switch's state: the class saw the mode go
+    off, the sidebar open and the fonts shrink. Switched on in the tour, a reload lost it (only the
+    Playground wrote present=1)."""
+    page.goto(app_url + "/tour?scene=4&present=1")
+    wait_scene(page, wait_idle, 4)
+    page.get_by_role("link", name="Open in Playground").click()
+    page.wait_for_function("!location.pathname.endsWith('/tour') && location.search.includes('opt=')")
+    wait_idle(page)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('present') === '1'", timeout=60_000)
+    assert page.evaluate(BIG_FONT)
+    assert page.locator("button", has_text="Presentation mode").get_attribute("aria-checked") == "true"
+    page.goto(app_url + "/tour?scene=2")
+    wait_scene(page, wait_idle, 2)
+    assert not page.evaluate(BIG_FONT)
+    page.locator("button", has_text="Presentation mode").click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('present') === '1'", timeout=60_000)
+    wait_idle(page)
+    page.reload()
+    wait_scene(page, wait_idle, 2)
+    page.wait_for_function(BIG_FONT, timeout=60_000)
+    page.locator("button", has_text="Presentation mode").click()   # off again: the link says so too
+    page.wait_for_function("() => !location.search.includes('present')", timeout=60_000)
