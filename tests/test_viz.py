@@ -349,3 +349,20 @@ def test_short_log_axes_label_their_ticks_in_full():
                                               per_epoch_s=(18.0, 2.4, 0.6)))())
     ax = fig.layout.yaxis2
     assert dict(zip(ax.tickvals, ax.ticktext))[0.5] == "0.5" and [float(t) for t in ax.ticktext] == list(ax.tickvals)
+
+
+def test_the_sidebar_dots_have_their_lines_colours():
+    """The Playground's dots (:blue[●] …) took Streamlit's own blue, orange, green and violet, visibly
+    not the lines' Okabe & Ito colours; the light theme's text colours are set to PALETTE. Red and
+    yellow stay Streamlit's (st.error's and st.warning's text), so dots 5 and 8 only come close."""
+    import re
+    import tomllib
+
+    from ui import controls
+
+    theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]["light"]
+    names = [re.match(r":(\w+)\[", d).group(1) if d.startswith(":") else None for d in controls.DOTS]
+    assert len(names) == len(F.PALETTE)
+    set_ = {name: color for name, color in zip(names, F.PALETTE) if f"{name}TextColor" in theme}
+    assert set_ == {"blue": "#0072b2", "orange": "#e69f00", "green": "#009e73", "violet": "#cc79a7", "gray": "#7f7f7f"}
+    assert all(theme[f"{name}TextColor"] == color for name, color in set_.items())
