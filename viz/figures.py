@@ -31,11 +31,11 @@ from plotly.subplots import make_subplots
 from . import contours
 from .spec import FigureSpec
 
-# Each is a Streamlit Markdown colour name (ui.controls.DOTS), so a label can carry its trajectory's
-# colour: blue, orange, green, violet and gray exactly (.streamlit/config.toml sets the light theme's
-# text colours to these), red and yellow close. Okabe & Ito's colour-blind-safe colours (blue, orange, bluish green, reddish purple, vermillion: orange
-# and vermillion, the closest pair, only meet from the fifth optimizer on), then grey, black and a dark
-# yellow; ui.controls.DOTS names them in the same order
+# Okabe & Ito's colour-blind-safe colours (blue, orange, bluish green, reddish purple, vermillion:
+# orange and vermillion, the closest pair, only meet from the fifth optimizer on), then grey, black
+# and a dark yellow. Each has a Streamlit Markdown colour name (ui.controls.DOTS, in the same order),
+# so a label can carry its trajectory's colour: blue, orange, green, violet and gray exactly
+# (.streamlit/config.toml sets the light theme's text colours to these), red and yellow close.
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#7f7f7f", "#222222", "#c9a400")
 MAX_FRAMES = 400           # the default 300-step scene gets every step
 MAX_PATH_POINTS = 2000
