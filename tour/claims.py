@@ -304,6 +304,10 @@ def _scene6(scene, trajs, convention, surface):
     first_w = float(np.max(steps_of(warm.path)[0]))
     uses_sigma = ~np.all(radam.sigma == 1.0, axis=1)
     plain = int(np.argmax(uses_sigma)) if uses_sigma.any() else len(uses_sigma)  # all plain: every update
+    lengths = step_lengths(radam.path)
+    plain_big = float(np.max(lengths[:plain])) if plain else 0.0
+    rect_first = float(lengths[plain]) if plain < len(lengths) else float("nan")
+    adam_first = float(step_lengths(adam.path)[0])
     ms = (
         Measure("Transformer η_t: peak at step", float(peak), "d", "4000", peak == 4000),
         Measure("… peak value (512^-0.5 · 4000^-0.5 = 6.99·10⁻⁴)", float(tr.max()), ".4g"),
@@ -313,6 +317,10 @@ def _scene6(scene, trajs, convention, surface):
         Measure("Adam's first step per coordinate ÷ η (σ from one gradient is |g|)", first / lr, ".4g"),
         Measure("… with warm-up", first_w / lr, ".4g"),
         Measure("PyTorch's RAdam: updates taken without σ (ρ_t ≤ 5)", float(plain), "d", "5", plain == 5),
+        Measure("… its largest of those ÷ Adam's first step", plain_big / adam_first, ".3g", "> 1 (larger, not smaller)",
+                plain_big > adam_first),
+        Measure("… its first step with σ ÷ η (r_t starts near 0)", rect_first / lr, ".3g", "< 0.1",
+                rect_first < 0.1 * lr),
         Measure("final loss: Adam", float(adam.loss[-1]), ".2e"),
         Measure("… warm-up", float(warm.loss[-1]), ".2e"),
         Measure("… RAdam", float(radam.loss[-1]), ".2e"),

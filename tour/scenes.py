@@ -254,12 +254,14 @@ S6 = Scene(
     "statistic of past gradients, and after a handful of steps it is a poor estimate, so big early "
     "steps are risky. Below are the Transformer's formula (its step = t + 1 counts the updates from 1), plotted exactly, and ResNet's 0.01-then-0.1 "
     "(the paper switches once the training error is below 80 %, after about 400 iterations; drawn "
-    "here at iteration 400); RAdam builds the same caution into the optimizer. The map races Adam with "
+    "here at iteration 400); RAdam builds a warm-up into the optimizer itself. The map races Adam with "
     "and without a warm-up (linear over the first 100 steps, then a cosine decay to 0 at step 300) "
-    "against RAdam.",
+    "against RAdam; the two Adam paths lie on top of each other, as the warm-up changes how fast Adam "
+    "goes, not where (the loss plot shows it).",
     "The Transformer rate peaks at step 4000 at 512^-0.5·4000^-0.5, equal to the paper's formula; "
     "ResNet's is drawn as 0.01 for the first 400 iterations (the paper's ≈ 400, until the training "
-    "error is below 80 %) then 0.1; PyTorch's RAdam skips σ for its first 5 steps.",
+    "error is below 80 %) then 0.1; PyTorch's RAdam skips σ for its first 5 steps, which on this steep "
+    "start are larger than Adam's, and then starts its σ steps near 0.",
     r"\eta^{t} = d_{\text{model}}^{-0.5}\cdot\min\!\left(\text{step}^{-0.5},\ \text{step}\cdot"
     r"\text{warmup\_steps}^{-1.5}\right)",
     surface="himmelblau", steps=300,
@@ -268,9 +270,11 @@ S6 = Scene(
                    _h(warmup_steps=100, total_steps=300), convention="torch"),
           RunSetup("RAdam, η = 0.05", "radam", _h(lr=0.05), convention="torch")),
     plots=("lr", "loss"), playground_runs=(0, 2),
-    note="RAdam (Liu et al., 2020) measures how reliable σ is (ρ_t) and, while too few gradients have "
-    "been seen, takes a plain momentum step instead of dividing by σ — a warm-up built into the "
-    "optimizer. The runs here use PyTorch's RAdam, which divides by σ once ρ_t > 5 (its first 5 "
+    note="RAdam (Liu et al., 2020) measures how reliable σ is (ρ_t). While too few gradients have been "
+    "seen it does not divide by σ at all and takes a plain momentum step η·m̂ instead. That is not a "
+    "small step: here, where the start is steep, those are the largest steps of the race (the map's "
+    "first jumps). Once it divides by σ it multiplies the step by a factor r_t that starts near 0 and "
+    "rises towards 1, and that is its warm-up. PyTorch's RAdam divides by σ once ρ_t > 5 (its first 5 "
     "steps are plain); the paper's algorithm uses ρ_t > 4 (4 plain steps). The Transformer used Adam "
     "with β₂ = 0.98 and ε = 10⁻⁹.",
 )
@@ -340,7 +344,8 @@ S10 = Scene(
     "exactly that: momentum (an average of the gradients) divided by the σ of PyTorch's RMSProp "
     "(its average starts at 0, ε outside the root) with α = β₂, and the two runs take the same steps. The bias correction divides both averages "
     "by 1 − βᵗ, which matters while they are still near their start at 0: it makes Adam's first step "
-    "η in every coordinate.",
+    "η in every coordinate. All three runs let η decay along a cosine to 0 at step 500 (so they settle "
+    "instead of bouncing; that is the dive of η_t/σ_t at the end).",
     "Adam without bias correction and EMA momentum × RMSProp's σ (α = β₂) differ by less than "
     "10⁻¹²; Adam's first step is η in each coordinate (to 10⁻⁶), without bias correction it is "
     "(1 − β₁)/√(1 − β₂) ≈ 3.16·η.",
