@@ -52,7 +52,8 @@ nav = st.navigation(pages + [alias], position="top")
 
 left, right = st.columns(2, vertical_alignment="center")
 left.markdown("#### Error-surface visualizer")
-left.caption("How neural-network optimizers move on a loss surface.")
+if not st.session_state["presentation"]:  # a projector needs the height for the figures
+    left.caption("How neural-network optimizers move on a loss surface.")
 # Larger fonts and lines for a projector; the Playground's sidebar folds away (» at the top left opens it)
 right.pills(PRESENT, [PRESENT], key="present_pick", label_visibility="collapsed",
             format_func=lambda o: f":material/co_present: {o}")

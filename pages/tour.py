@@ -62,6 +62,15 @@ if "tour_scene" not in ss:  # a link's ?scene= wins; back from another page (no 
     ss["tour_scene"] = _scene_from_url(notes) if "scene" in st.query_params or kept is None else kept
 
 
+# scroll the page so that the scene row (Previous, Scene, Next) sits just under Streamlit's top bar
+SCROLL_TO_SCENE_ROW = """
+const row = document.querySelector('.st-key-tour_scene')?.closest('[data-testid=stHorizontalBlock]');
+const main = document.querySelector('[data-testid=stMain]');
+const bar = document.querySelector('[data-testid=stHeader]');
+if (row && main) main.scrollTo({top: main.scrollTop + row.getBoundingClientRect().top
+                                     - (bar ? bar.getBoundingClientRect().bottom : 0) - 8});"""
+
+
 def _step(delta: int):
     ss["tour_scene"] = min(max(ss["tour_scene"] + delta, NUMBERS[0]), NUMBERS[-1])
 
@@ -83,9 +92,10 @@ def scene_for(number: int, parts: tuple) -> S.Scene:
 
 
 st.header("Lecture tour")
-st.caption("The lectures' optimizer figures, live: each scene runs the optimizers the slide talks about and "
-           "shows the measured numbers behind its claim. The batch-size figures (noise, time per update, "
-           "sharp and flat minima) are on the Batch size & noise page; batch normalisation is not covered.")
+if not presentation:  # on a 720-pixel projector these lines pushed the scene itself off the first screen
+    st.caption("The lectures' optimizer figures, live: each scene runs the optimizers the slide talks about and "
+               "shows the measured numbers behind its claim. The batch-size figures (noise, time per update, "
+               "sharp and flat minima) are on the Batch size & noise page; batch normalisation is not covered.")
 limits.show_notes(notes)
 
 nav_l, nav_m, nav_r = st.columns([5, 8, 5] if presentation else [1, 6, 1], vertical_alignment="bottom")
@@ -98,6 +108,12 @@ nav_r.button("Next ▶", on_click=_step, args=(1,), disabled=ss["tour_scene"] ==
              width="stretch", shortcut="PageDown" if presentation else None)
 number = ss["tour_scene"]
 ss["tour_scene_kept"] = number  # Streamlit drops the selectbox's state while another page runs
+if presentation and ss.get("tour_shown", number) != number:
+    # A new scene keeps the old scroll position: after a clicker's PageDown with the figure in view, the
+    # class saw the next scene from its middle. Bring the scene row to the top of the screen (our own
+    # constant script; the scene number makes each one new, so the browser runs it again).
+    st.html(f"<script>/* scene {number} */ {SCROLL_TO_SCENE_ROW}</script>", unsafe_allow_javascript=True)
+ss["tour_shown"] = number
 if st.query_params.get("scene") != str(number):
     st.query_params["scene"] = str(number)
 scene = S.get(number)
