@@ -135,7 +135,8 @@ if bar is not None:
 
 sel_key = f"sw_sel_{surface}_{optimizer}_{param}_{len(lrs)}_{n_values}"
 label = sw.SECOND[param][0]
-event = st.plotly_chart(vs.heatmap(result, metric, label=label), key=sel_key, on_select="rerun",
+event = st.plotly_chart(vs.heatmap(result, metric, label=label, presentation=bool(st.session_state.get("presentation"))),
+                        key=sel_key, on_select="rerun",
                         selection_mode="points")
 n_div = int(result.diverged.sum())
 runs_text = f"{result.cells} run{'' if result.cells == 1 else 's'} of {result.steps} step{'' if result.steps == 1 else 's'}"

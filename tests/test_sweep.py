@@ -188,3 +188,21 @@ def test_a_single_column_or_row_is_drawn_with_a_width():
     r = sw.sweep("bowl", "adam", param="beta1", lrs=(0.01, 0.1), value_range=(0.0, 0.9), n_values=3, steps=20)
     main = vs.heatmap(r, "final loss").data[0]
     assert list(main.x) == [0.01, 0.1] and list(main.y) == list(r.values)  # an ordinary grid is unchanged
+
+
+def test_the_heatmap_reads_on_a_projector_and_its_hover_in_words():
+    """In presentation mode the heatmap kept 12-13 px ticks and titles under 27 px body text; a cell
+    that never reached the tolerance said "steps to tolerance NaN"."""
+    from viz import figures as F
+
+    r = sw.sweep("bowl", "gd", param="warmup_steps", lr_range=(1e-3, 50.0), n_lr=6, value_range=(1, 5), n_values=2,
+                 steps=40)
+    big, small = vs.heatmap(r, presentation=True), vs.heatmap(r)
+    for fig, px in ((big, F.FONT_PX[True]), (small, F.FONT_PX[False])):
+        assert fig.layout.font.size == px and fig.layout.xaxis.tickfont.size == px
+        assert fig.layout.yaxis.title.font.size == px and fig.layout.hoverlabel.font.size == px
+    words = [d for d in big.data if d.name == "cells"][0].text
+    never = ~r.diverged & np.isnan(r.steps_to_tol)
+    assert never.any() and r.diverged.any()
+    assert all(w == "diverged" for w in np.array(words)[r.diverged.ravel()])
+    assert all("never within 0.001" in w and "NaN" not in w for w in np.array(words)[never.ravel()])

@@ -132,8 +132,11 @@ def envelope_indices(y: np.ndarray, max_points: int = MAX_LINE_POINTS) -> np.nda
 MODEBAR_PX = {False: 24, True: 30}
 
 
+FONT_PX = {False: 13, True: 22}  # the figures' font size, on a screen and in presentation mode
+
+
 def _style(presentation: bool) -> dict:
-    return dict(font=22 if presentation else 13, line=4.0 if presentation else 2.0,
+    return dict(font=FONT_PX[presentation], line=4.0 if presentation else 2.0,
                 head=20 if presentation else 12, mark=16 if presentation else 11, modebar=MODEBAR_PX[presentation])
 
 

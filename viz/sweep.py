@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import log_ticks
+from .figures import FONT_PX, log_ticks
 
 FLOOR = 1e-16  # the smallest gap drawn, relative to max(1, |f*|): below it a loss is f* to rounding
 DIVERGED_COLOR = "#d62728"
@@ -48,8 +48,9 @@ def _flat(mask: np.ndarray, color: str, name: str, x, y) -> list:
 
 
 def heatmap(result, metric: str = "final loss", *, label: str | None = None, height: int = 520,
-            selected: tuple[int, int] | None = None) -> go.Figure:
-    """The sweep's grid as a heatmap over (η on a log axis, second hyperparameter)."""
+            selected: tuple[int, int] | None = None, presentation: bool = False) -> go.Figure:
+    """The sweep's grid as a heatmap over (η on a log axis, second hyperparameter); with
+    `presentation`, the projector's fonts (ticks, titles, colour bar, legend and hover)."""
     x = result.lrs
     y = result.values
     label = label or result.param
@@ -84,14 +85,14 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
         data += _flat(div, DIVERGED_COLOR, "diverged", x, y)
     # click targets: one transparent marker per cell, in trajectory order k = i·n_lr + j
     X, Y = np.meshgrid(x, y)
-    fl = result.final_loss.ravel()
-    st = result.steps_to_tol.ravel()
-    custom = np.stack([fl, st, div.ravel().astype(float)], 1)
+    words = ["diverged" if k else f"final loss {f:.3g}<br>steps to tolerance "
+             + (f"{int(t)}" if np.isfinite(t) else f"never within {result.tol:g}")
+             for f, t, k in zip(result.final_loss.ravel(), result.steps_to_tol.ravel(), div.ravel())]
     data.append(go.Scatter(x=X.ravel(), y=Y.ravel(), mode="markers", name="cells", showlegend=False,
-                           marker=dict(size=min(40, max(4, int(400 / max(len(x), len(y))))), opacity=0.0, symbol="square"),
-                           customdata=custom,
-                           hovertemplate=("η=%{x:.3g}, " + label + "=%{y:.4g}<br>final loss %{customdata[0]:.3g}"
-                                          "<br>steps to tolerance %{customdata[1]:.0f}<br>diverged %{customdata[2]:.0f}"
+                           marker=dict(size=min(40, max(4, int(400 / max(len(x), len(y))))), opacity=0.0, symbol="square",
+                                       color="#222222"),  # invisible; its hover box: dark, so its words read well
+                           text=words,
+                           hovertemplate=("η=%{x:.3g}, " + label + "=%{y:.4g}<br>%{text}"
                                           "<extra>click to open in the Playground</extra>")))
     if selected is not None:
         i, j = selected
@@ -99,9 +100,15 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
                                hoverinfo="skip", marker=dict(symbol="square-open", size=16, color="white",
                                                              line=dict(width=2))))
     fig = go.Figure(data)
-    fig.update_layout(height=height, margin=dict(l=60, r=10, t=30, b=50), clickmode="event+select",
+    font = FONT_PX[presentation]
+    fig.update_layout(height=height, clickmode="event+select", font=dict(size=font), hoverlabel=dict(font=dict(size=font)),
+                      margin=dict(l=90, r=10, t=30, b=80) if presentation else dict(l=60, r=10, t=30, b=50),
                       xaxis=dict(title="learning rate η", type="log", **log_ticks([np.asarray(x, float)])), yaxis=dict(title=label),
-                      legend=dict(orientation="h", y=-0.15), dragmode=False)
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0),  # under the axis title
+                      dragmode=False)
+    axis_font = dict(tickfont=dict(size=font), title_font=dict(size=font))  # Streamlit's theme sets the axes' own
+    fig.update_xaxes(**axis_font)
+    fig.update_yaxes(**axis_font)
     return fig
 
 
