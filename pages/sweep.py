@@ -30,7 +30,7 @@ def note_label(key: str) -> str:
     for prefix, word in (("sw_lo_", "Lowest"), ("sw_hi_", "Highest")):
         if key.startswith(prefix):
             return f"{word} {sw.SECOND.get(key.rsplit('_', 1)[-1], (key,))[0]}"
-    return "Second hyperparameter" if key.startswith("sw_param_") else LABELS.get(key, key)
+    return "Up the side" if key.startswith("sw_param_") else LABELS.get(key, key)
 
 
 def playground_lrs(lo: float, hi: float, n: int) -> tuple[float, ...]:
@@ -55,7 +55,7 @@ st.header("Sweep: which learning rate works?")
 st.write("Every cell of the map is one run from the same start: η along the bottom (log scale), a second "
          "hyperparameter up the side. All cells run together as one batch of trajectories.")
 
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4 = st.columns(4, vertical_alignment="bottom")  # a label wrapped by the projector font
 surface = c1.selectbox("Surface", surfaces.names(), index=surfaces.names().index("bowl"), key="sw_surface")
 optimizer = c2.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index("adam"), key="sw_optimizer")
 convention = c4.selectbox("Formulas", list(optimizers.CONVENTIONS), key="sw_convention",
@@ -67,9 +67,9 @@ for k in (param_key, f"{param_key}_kept"):
     if st.session_state.get(k, params[0]) not in params:
         st.session_state[k] = params[0]
 param = compat.remembered(param_key, params[0], lambda: c3.selectbox(
-    "Second hyperparameter", params, format_func=lambda k: sw.SECOND[k][0], key=param_key))
+    "Up the side", params, format_func=lambda k: sw.SECOND[k][0], key=param_key))
 
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4 = st.columns(4, vertical_alignment="bottom")  # a label wrapped by the projector font
 lr_help = f"From {L.LR[0]:g} to {L.LR[1]:g}: the values of the Playground's η slider, where a cell opens"
 lr_lo = c1.number_input("Lowest η", L.LR[0], L.LR[1], 1e-3, format="%.3g", key="sw_lr_lo", help=lr_help)
 lr_hi = c2.number_input("Highest η", L.LR[0], L.LR[1], 1.0, format="%.3g", key="sw_lr_hi", help=lr_help)
@@ -78,7 +78,7 @@ steps = int(c4.number_input("Steps per run", 1, sw.MAX_STEPS, 300, step=50, key=
 
 notes = compat.take_notes(note_label)
 lo_default, hi_default = sw.default_range(optimizer, param, steps)
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4 = st.columns(4, vertical_alignment="bottom")  # a label wrapped by the projector font
 if param == "warmup_steps":
     def warmup_input(col, label: str, key: str):
         """A warm-up longer than the run is clamped to it, with a note (Streamlit would reset it to 1)."""

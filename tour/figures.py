@@ -17,14 +17,14 @@ from .scenes import Scene
 REFERENCE_COLOR = "#9a9a9a"
 
 # kind -> (title, y-axis log?)
-PLOTS = {
-    "loss": ("loss f(θ_t) against step t", True),
-    "grad_norm": ("gradient norm ‖g_t‖ against step t", True),
-    "lr": ("learning rate η_t against step t", True),
-    "step_size": ("effective step η_t/σ_t  (x solid, y dashed)", True),
-    "x": ("x_t (position along x) against step t", False),
-    "y": ("y_t (across the valley) against step t", False),
-    "sigma_x": ("σ_t along x (solid) and |g_t| along x (dotted)", True),
+PLOTS = {  # short titles: three plots share a row, about 300 px each on a 1024-pixel projector
+    "loss": ("loss f(θ_t)", True),
+    "grad_norm": ("gradient norm ‖g_t‖", True),
+    "lr": ("learning rate η_t", True),
+    "step_size": ("η_t/σ_t (x solid, y dashed)", True),
+    "x": ("position x_t", False),
+    "y": ("y_t (across the valley)", False),
+    "sigma_x": ("σ_t along x (|g_t| dotted)", True),
 }
 
 
@@ -95,7 +95,7 @@ def side_plot(kind: str, scene: Scene, trajs: dict, *, presentation: bool = Fals
                       font=dict(size=font), showlegend=len(trajs) > 1, hovermode="closest",
                       # at the figure's bottom: plotly makes room for it under the tick labels, at any font
                       legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0),
-                      xaxis=dict(title=None), yaxis=yaxis)
+                      xaxis=dict(title=dict(text="step t", standoff=4)), yaxis=yaxis)
     return fig
 
 
@@ -148,7 +148,7 @@ def movement_figure(path: np.ndarray, surface: str, lr: float, momentum: float, 
         arrows += [(*a, *b, RED), (*p, *path[t + 1], BLACK)]
         points.append((path[t + 1][0], path[t + 1][1], "θ" + "".join(sup[int(c)] for c in str(t + 1))))
     return _diagram(points, arrows, [("λ·(last movement)", GREY), ("−η·gradient", RED), ("movement", BLACK)],
-                    f"the first {n} updates: movement = λ·(last movement) − η·gradient", presentation, height)
+                    f"the first {n} movements", presentation, height)  # the legend spells out the rule
 
 
 def lookahead_step(path: np.ndarray, surface: str, momentum: float, first: int = 80) -> int:
