@@ -484,10 +484,13 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
     for ann in layout.get("annotations", []):
         ann["font"] = dict(ann.get("font", {}), size=st_["font"])
     per_row = 230 if presentation else 170
-    layout.update(height=height or per_row * len(rows) + 60, margin=dict(l=10, r=10, t=40, b=10),
+    total = height or per_row * len(rows) + 60 + st_["modebar"]
+    layout.update(height=total, margin=dict(l=10, r=10, t=10 + st_["modebar"], b=10),
                   font=dict(size=st_["font"]), hovermode="x unified" if len(series) > 1 else "closest",
-                  legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
-                              font=dict(size=st_["font"] - 1)))
+                  # under a band for plotly's toolbar, as on the map (on a phone the toolbar stays after a
+                  # tap and covered the legend's first row); plotly moves the plots down below it
+                  legend=dict(orientation="h", yref="container", yanchor="top", y=1 - st_["modebar"] / total,
+                              xanchor="left", x=0, font=dict(size=st_["font"] - 1)))
     return FigureSpec(dict(data=data, layout=layout))
 
 
