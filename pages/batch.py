@@ -81,7 +81,7 @@ optimizer = c5.selectbox("Optimizer", optimizers.names(), index=0, key="optimize
 lr = float(compat.remembered(f"lr_{optimizer}", LR_DEFAULTS[optimizer], lambda: c6.number_input(
     "Learning rate η", 1e-6, 10.0, format="%.4g", key=f"lr_{optimizer}")))  # each optimizer keeps its own η
 convention = c7.selectbox("Formulas", list(optimizers.CONVENTIONS), key="convention",
-                      format_func=lambda c: controls.CONV_LABELS.get(c, c))
+                          format_func=lambda c: controls.CONV_LABELS.get(c, c))
 normalize = c8.toggle("Standardise x", False, key="normalize",
                       help="Replace x by (x − mean)/std: the long, tilted bowl becomes round")
 limits.show_notes(compat.take_notes(note_label))
@@ -181,7 +181,7 @@ res = [escape_results(sname, 100, seed) for sname in noise.ESCAPE]
 st.plotly_chart(vb.escape_figure(res), key="escape_fig")
 st.dataframe([{"surface": r.surface, **{f"B={b}": f"{f:.0%}" for b, f in zip(r.batch_sizes, r.fractions)}} for r in res],
              hide_index=True)
-st.caption("Escaped = ended past " + "; ".join(f"{k}: {v['what']}" for k, v in noise.ESCAPE.items()) + ". "
+st.caption("Escaped = ended past " + "; ".join(f"{k}: {v['what']}" for k, v in noise.ESCAPE.items()) + "."
            + f" Plain SGD, η = {res[0].lr:g}, {res[0].steps} steps from each surface's start; σ₁ = "
            + ", ".join(f"{r.per_example_std:g} ({r.surface})" for r in res)
            + ". σ₁ is set for the demonstration, not measured from data, and the noise is the same everywhere on "

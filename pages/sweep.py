@@ -62,12 +62,8 @@ convention = c4.selectbox("Formulas", list(optimizers.CONVENTIONS), key="sw_conv
                           format_func=lambda c: controls.CONV_LABELS.get(c, c))
 # only what the chosen formulas have (the lecture's and the book's RMSProp have no momentum)
 params = [k for k in sw.second_params(optimizer) if not share.torch_only(optimizer, k, convention)]
-param_key = f"sw_param_{optimizer}"
-for k in (param_key, f"{param_key}_kept"):
-    if st.session_state.get(k, params[0]) not in params:
-        st.session_state[k] = params[0]
-param = compat.remembered(param_key, params[0], lambda: c3.selectbox(
-    "Up the side", params, format_func=lambda k: sw.SECOND[k][0], key=param_key))
+param = compat.remembered(f"sw_param_{optimizer}", params[0], lambda: c3.selectbox(
+    "Up the side", params, format_func=lambda k: sw.SECOND[k][0], key=f"sw_param_{optimizer}"), options=params)
 
 c1, c2, c3, c4 = st.columns(4, vertical_alignment="bottom")  # a label wrapped by the projector font
 lr_help = f"From {L.LR[0]:g} to {L.LR[1]:g}: the values of the Playground's η slider, where a cell opens"
@@ -96,11 +92,8 @@ else:  # the Playground's range for this hyperparameter, so that a clicked cell 
 
     def range_input(col, word: str, key: str):
         """A value from an older range (or set by hand) outside [lo, hi] is clamped, with a note."""
-        ss = st.session_state
-        if key in ss and not lo <= ss[key] <= hi:
-            clamped = float(min(max(ss[key], lo), hi))
-            notes.append(f"{note_label(key)}: {ss[key]:g} is outside [{lo:g}, {hi:g}]; clamped to {clamped:g}.")
-            ss[key] = clamped
+        if key in st.session_state:
+            st.session_state[key] = L.clamp_float(note_label(key), st.session_state[key], (lo, hi), notes, lo)
         return col.number_input(f"{word} {sw.SECOND[param][0]}", lo, hi, format="%.4g", key=key)
 
     v_lo = compat.remembered(f"sw_lo_{own}", float(lo_default), lambda: range_input(c1, "Lowest", f"sw_lo_{own}"))

@@ -108,12 +108,6 @@ nav_r.button("Next ▶", on_click=_step, args=(1,), disabled=ss["tour_scene"] ==
              width="stretch", shortcut="PageDown" if presentation else None)
 number = ss["tour_scene"]
 ss["tour_scene_kept"] = number  # Streamlit drops the selectbox's state while another page runs
-if presentation and ss.get("tour_shown", number) != number:
-    # A new scene keeps the old scroll position: after a clicker's PageDown with the figure in view, the
-    # class saw the next scene from its middle. Bring the scene row to the top of the screen (our own
-    # constant script; the scene number makes each one new, so the browser runs it again).
-    st.html(f"<script>/* scene {number} */ {SCROLL_TO_SCENE_ROW}</script>", unsafe_allow_javascript=True)
-ss["tour_shown"] = number
 if st.query_params.get("scene") != str(number):
     st.query_params["scene"] = str(number)
 scene = S.get(number)
@@ -217,3 +211,11 @@ for label, t in trajs.items():
     if t.diverged_at is not None:
         st.warning(f"**{label}** diverged at step {t.diverged_at}: its path is drawn up to its last finite point.",
                    icon=":material/warning:")
+
+# ------------------------------------------------------------------------------ presentation: a new scene at its top
+if presentation:
+    # A new scene keeps the old scroll position: after a clicker's PageDown with the figures in view,
+    # the class saw the next scene from its middle. This brings the scene row to the top of the screen:
+    # our own constant script, drawn on every run at the page's end (a fixed place, so nothing above it
+    # moves); the browser runs it again only when its text changes, that is, when the scene does.
+    st.html(f"<script>/* scene {number} */ {SCROLL_TO_SCENE_ROW}</script>", unsafe_allow_javascript=True)

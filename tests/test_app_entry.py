@@ -27,10 +27,15 @@ def test_a_present_link_opens_in_presentation_mode_and_the_switch_is_a_pill():
     assert at.button_group(key="present_pick").value is None
 
 
-def test_the_switch_turns_the_mode_on_and_off():
+def test_the_switch_turns_the_mode_on_and_off_and_the_address_says_so():
+    """The address keeps present=1 on every page (only the Playground wrote it: a reload of the tour
+    lost the mode)."""
     at = entry()
+    assert "present" not in at.query_params
     at.button_group(key="present_pick").set_value("Presentation mode").run()
     assert not at.exception and at.session_state["presentation"] is True
+    assert at.query_params["present"] == "1"
     at = entry({"present": "1"})
     at.button_group(key="present_pick").set_value(None).run()
     assert not at.exception and at.session_state["presentation"] is False
+    assert "present" not in at.query_params

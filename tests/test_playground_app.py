@@ -718,3 +718,9 @@ def test_seed_survives_a_link_with_the_noise_off_and_any_zero_clip_is_off():
     ("(x y", None)])
 def test_the_plus_hint_reads_a_links_spaces_sensibly(arrived, meant):
     assert controls.plus_reading(arrived) == meant
+
+
+def test_a_surface_near_the_largest_float_draws_its_plots():
+    """A loss near 1e308 spans under two decades: the short-axis ticks overflowed (2·10³⁰⁸ is inf) and
+    the page raised."""
+    ok(app({"surface": "f:1e308 + x**2 + y**2", "steps": "20"}))

@@ -307,6 +307,7 @@ def _scene6(scene, trajs, convention, surface):
     plain_big = float(np.max(lengths[:plain])) if plain else 0.0
     rect_first = float(lengths[plain]) if plain < len(lengths) else float("nan")
     adam_first = float(step_lengths(adam.path)[0])
+    radam_lr = scene.runs[2].lr()
     ms = (
         Measure("Transformer η_t: peak at step", float(peak), "d", "4000", peak == 4000),
         Measure("… peak value (512^-0.5 · 4000^-0.5 = 6.99·10⁻⁴)", float(tr.max()), ".4g"),
@@ -318,8 +319,8 @@ def _scene6(scene, trajs, convention, surface):
         Measure("PyTorch's RAdam: updates taken without σ (ρ_t ≤ 5)", float(plain), "d", "5", plain == 5),
         Measure("… its largest of those ÷ Adam's first step", plain_big / adam_first, ".3g", "> 1 (larger, not smaller)",
                 plain_big > adam_first),
-        Measure("… its first step with σ ÷ η (r_t starts near 0)", rect_first / lr, ".3g", "< 0.1",
-                rect_first < 0.1 * lr),
+        Measure("… its first step with σ ÷ η (r_t starts near 0)", rect_first / radam_lr, ".3g", "< 0.1",
+                rect_first < 0.1 * radam_lr),
         Measure("final loss: Adam", float(adam.loss[-1]), ".2e"),
         Measure("… warm-up", float(warm.loss[-1]), ".2e"),
         Measure("… RAdam", float(radam.loss[-1]), ".2e"),

@@ -187,14 +187,19 @@ def take_notes(label=str) -> list[str]:
     return [f"{label(k)}: {text}" for k, text in st.session_state.pop(NOTES, None) or []]
 
 
-def remembered(key: str, default, draw):
+def remembered(key: str, default, draw, options=None):
     """Draw a widget (`draw()`, which creates it with `key` and no default of its own) whose value
     must survive the runs that do not draw it. Streamlit drops the state of a widget a run does not
     draw: the Sweep's β₁ range came back at its default after a visit to another optimizer. The last
-    value is kept in `{key}_kept` and put back; `default` serves the first time. Returns the value."""
+    value is kept in `{key}_kept` and put back; `default` serves the first time, and whenever the
+    value is not among `options` (a choice the page no longer offers). Returns the value."""
     import streamlit as st
 
     ss = st.session_state
+    if options is not None:
+        for k in (key, f"{key}_kept"):
+            if k in ss and ss[k] not in options:
+                ss[k] = default
     if key not in ss:
         ss[key] = ss.get(f"{key}_kept", default)
     value = draw()

@@ -323,7 +323,7 @@ def decode(params: Mapping, *, devices=("auto", "cpu"), bounds_of: Callable = de
         kw["convention"] = L.choose("conv", last("conv"), list(optimizers.CONVENTIONS), notes, base.convention)
     if "surface" in q:
         s = last("surface")
-        if s.startswith("f:") and len(s) - 2 > L.MAX_FORMULA_CHARS:  # cut, it would be another function
+        if s.startswith("f:") and len(s) - 2 > L.MAX_FORMULA_CHARS:  # not cut: that would make another function
             notes.append(f"formula: {len(s) - 2} characters is more than {L.MAX_FORMULA_CHARS}; not used "
                          f"(the surface is {base.surface}).")
         elif s.startswith("f:"):

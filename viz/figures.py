@@ -494,12 +494,10 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
     return FigureSpec(dict(data=data, layout=layout))
 
 
-def tick_label(v: float) -> str:
-    """A log axis' tick as a student reads it: 0.05, 20, 5000; 5×10⁻⁵ outside 0.001 … 10⁴."""
-    if 1e-3 <= v < 1e4:
-        return f"{v:g}"
-    k = int(np.floor(np.log10(v) + 1e-9))
-    m = round(v / 10.0**k)
+def tick_label(m: int, k: int) -> str:
+    """The tick m·10ᵏ (m in 1, 2, 5) as a student reads it: 0.05, 20, 5000; 5×10⁻⁵ outside 0.001 … 10⁴."""
+    if -3 <= k <= 3:
+        return f"{m * 10.0**k:g}"
     power = f"10<sup>{str(k).replace('-', '−')}</sup>"
     return power if m == 1 else f"{m}×{power}"
 
@@ -509,15 +507,16 @@ def log_ticks(ys) -> dict:
     between the powers of ten with the digit alone (0.05 as "5", 20 as "2"), which a student reads as
     5 and 2, crowded and unreadable on a projector in panels 170 px high: below two decades label
     1, 2 and 5 of each decade in full (0.01, 0.02, 0.05), the powers of ten only below four; above
-    that plotly's own choice (every few powers) is fine."""
+    that, and at the ends of float64 (subnormals, near 1e308), plotly's own choice."""
     v = np.concatenate([np.asarray(y, float).ravel() for y in ys]) if ys else np.array([])
     v = v[np.isfinite(v) & (v > 0)]
     decades = np.log10(v.max()) - np.log10(v.min()) if v.size else np.inf  # not of max/min: that can overflow
-    if decades < 2:
+    if decades < 2 and 1e-300 < v.min() and v.max() < 1e300:
         lo, hi = int(np.floor(np.log10(v.min()))), int(np.ceil(np.log10(v.max())))
-        vals = [m * 10.0**k for k in range(lo - 1, hi + 1) for m in (1, 2, 5)]
-        vals = [x for x in vals if v.min() / 10 <= x <= v.max() * 10]   # plotly draws those in its range
-        return dict(tickmode="array", tickvals=vals, ticktext=[tick_label(x) for x in vals])
+        ticks = [(m, k) for k in range(lo - 1, hi + 1) for m in (1, 2, 5)
+                 if v.min() / 10 <= m * 10.0**k <= v.max() * 10]      # plotly draws those in its range
+        return dict(tickmode="array", tickvals=[m * 10.0**k for m, k in ticks],
+                    ticktext=[tick_label(m, k) for m, k in ticks])
     return dict(dtick=1) if decades < 4 else {}
 
 
