@@ -213,9 +213,10 @@ for label, t in trajs.items():
                    icon=":material/warning:")
 
 # ------------------------------------------------------------------------------ presentation: a new scene at its top
-if presentation:
+if presentation and ss.get("tour_shown", number) != number:
     # A new scene keeps the old scroll position: after a clicker's PageDown with the figures in view,
     # the class saw the next scene from its middle. This brings the scene row to the top of the screen:
-    # our own constant script, drawn on every run at the page's end (a fixed place, so nothing above it
-    # moves); the browser runs it again only when its text changes, that is, when the scene does.
+    # our own constant script, drawn only on the run that changed the scene (a new element is what makes
+    # the browser run a script) and at the page's end, where its one-run slot moves nothing below it.
     st.html(f"<script>/* scene {number} */ {SCROLL_TO_SCENE_ROW}</script>", unsafe_allow_javascript=True)
+ss["tour_shown"] = number
