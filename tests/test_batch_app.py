@@ -109,3 +109,23 @@ def test_each_optimizer_keeps_its_own_learning_rate():
     at.selectbox(key="optimizer").set_value("adam").run()
     assert at.number_input(key="lr_adam").value == 0.05
     assert not at.exception and not at.warning
+
+
+def test_presentation_mode_sets_the_projectors_font_on_every_figure():
+    """The Batch page's figures kept 12-13 px text on a projector (the tables were 13 px and cut off a
+    column at 1024 px; they are st.table now, which takes the page's font)."""
+    import json
+
+    from viz.figures import FONT_PX
+
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.session_state["presentation"] = True
+    at.run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(specs) >= 6 and all(s["layout"]["font"]["size"] == FONT_PX[True] for s in specs)
+    assert all(s["layout"]["xaxis"]["tickfont"]["size"] == FONT_PX[True] - 2 for s in specs)
+    assert len(at.table) == 2
+    plain = AppTest.from_file(PAGE, default_timeout=240).run()
+    assert all(json.loads(c.proto.spec)["layout"].get("font", {}).get("size") != FONT_PX[True]
+               for c in plain.get("plotly_chart"))

@@ -13,7 +13,6 @@ import torch
 
 import optimizers
 import surfaces
-from optimizers import schedules
 
 
 # ------------------------------------------------------------------ optimizers/schedules.py

@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import log_ticks
+from .figures import FONT_PX, log_ticks
 
 COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#8c564b")  # Okabe & Ito's (viz.figures.PALETTE)
 MAX_POINTS = 2000
@@ -16,6 +16,22 @@ def _thin(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
     if n <= max_points:
         return np.arange(n)
     return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+
+
+def projected(fig: go.Figure, presentation: bool) -> go.Figure:
+    """`fig` with the projector's font (viz.figures.FONT_PX) in presentation mode: text, ticks, axis and
+    subplot titles and legend (Streamlit's chart theme sets the axes' fonts itself, so they are set
+    here one by one); on a screen, `fig` as it is."""
+    if not presentation:
+        return fig
+    size = FONT_PX[True]
+    fig.update_layout(font=dict(size=size), legend=dict(font=dict(size=size - 2)), hoverlabel=dict(font=dict(size=size)))
+    fig.update_xaxes(tickfont=dict(size=size - 2), title_font=dict(size=size))
+    fig.update_yaxes(tickfont=dict(size=size - 2), title_font=dict(size=size))
+    fig.update_annotations(font=dict(size=size))
+    if fig.layout.height:
+        fig.update_layout(height=int(fig.layout.height * 1.25))  # the larger text takes room from the plot
+    return fig
 
 
 def loss_map(surface, paths: list[tuple[str, np.ndarray]], *, title: str = "", height: int = 420,
