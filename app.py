@@ -59,8 +59,8 @@ right.pills(PRESENT, [PRESENT], key="present_pick", label_visibility="collapsed"
             format_func=lambda o: f":material/co_present: {o}")
 # Style sheets go through st.html, which sends a style-only snippet to the page without an element
 # (st.markdown would leave an empty row). On a phone the longest display formulas (up to 449 px wide at
-# KaTeX's 1.21 em) scroll sideways in 358 px; at 0.92 em every formula fits but two, which still scroll:
-# Beale's surface (510 px) and NAdam's update rule (525 px).
+# KaTeX's 1.21 em) scroll sideways in 358 px; at 0.92 em every formula fits (Beale's surface and the
+# NAdam, RAdam and centred RMSProp rules are written narrower, on more lines, for it).
 PHONE = "@media (max-width: 480px) {.katex-display > .katex {font-size: 0.92em !important;}}"
 PRESENT_CSS = """
   html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}

@@ -129,8 +129,9 @@ class NAdamMomentum:
 
     beta1: Hyper = 0.9
     momentum_decay: Hyper = 4e-3
-    latex = (r"m_t = \frac{1-\mu_t}{1-\prod_{i\le t}\mu_i}\, g_t + \frac{\mu_{t+1}}{1-\prod_{i\le t+1}\mu_i}\, s_t,"
-             r"\quad s_t = \beta_1 s_{t-1} + (1-\beta_1)\, g_t,\quad \mu_t = \beta_1\left(1-\tfrac12\, 0.96^{(t+1)\psi}\right)")
+    # two lines (the display joins lines with \\): on one it was the widest formula on a phone (525 px)
+    latex = (r"m_t = \frac{1-\mu_t}{1-\prod_{i\le t}\mu_i}\, g_t + \frac{\mu_{t+1}}{1-\prod_{i\le t+1}\mu_i}\, s_t"
+             r" \\ s_t = \beta_1 s_{t-1} + (1-\beta_1)\, g_t,\quad \mu_t = \beta_1\left(1-\tfrac12\, 0.96^{(t+1)\psi}\right)")
 
     def init(self, theta):
         return (_zeros(theta), torch.ones_like(theta[..., :1]))
@@ -216,7 +217,7 @@ class RMSEma:
     def latex(self):
         v = r"v_t = \alpha v_{t-1} + (1-\alpha)\, g_t^2"
         if self.centered:
-            return v + r",\ \bar g_t = \alpha \bar g_{t-1} + (1-\alpha) g_t,\ \sigma_t = \sqrt{v_t - \bar g_t^2} + \epsilon"
+            return v + r" \\ \bar g_t = \alpha \bar g_{t-1} + (1-\alpha) g_t,\ \sigma_t = \sqrt{v_t - \bar g_t^2} + \epsilon"
         return v + r",\quad \sigma_t = \sqrt{v_t} + \epsilon"
 
     def init(self, theta):
@@ -312,9 +313,9 @@ class RAdamRMS:
 
     beta2: Hyper = 0.999
     eps: Hyper = 1e-8
-    latex = (r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2,\quad "
+    latex = (r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\ "  # lines, not one row: narrow enough for a phone
              r"\sigma_t = \begin{cases}1 & \rho_t \le 5\\ \dfrac{\sqrt{v_t}+\epsilon}{\sqrt{1-\beta_2^{t+1}}\; r_t} & \rho_t > 5\end{cases}"
-             r" \\ \rho_t = \rho_\infty - \frac{2(t+1)\,\beta_2^{t+1}}{1-\beta_2^{t+1}},\quad \rho_\infty = \frac{2}{1-\beta_2} - 1,\quad "
+             r" \\ \rho_t = \rho_\infty - \frac{2(t+1)\,\beta_2^{t+1}}{1-\beta_2^{t+1}},\quad \rho_\infty = \frac{2}{1-\beta_2} - 1 \\ "
              r"r_t = \sqrt{\frac{(\rho_t-4)(\rho_t-2)\,\rho_\infty}{(\rho_\infty-4)(\rho_\infty-2)\,\rho_t}}")
     may_be_zero = False
 

@@ -15,7 +15,7 @@ rosenbrock = Surface(
 beale = Surface(
     "beale", None, ((-4.5, 4.5), (-4.5, 4.5)), ((1.0, 1.5), (-2.0, -2.0)), ((3.0, 0.5),),
     "Beale's function: flat plateaus and sharp ridges",
-    r"f=(1.5-x+xy)^2+(2.25-x+xy^2)^2+(2.625-x+xy^3)^2",
+    r"f=\sum_{i=1}^{3}\left(c_i-x+xy^i\right)^2,\quad c=(1.5,\ 2.25,\ 2.625)",  # narrow enough for a phone
     tree=((1.5 - X + X * Y) ** 2 + (2.25 - X + X * Y**2) ** 2 + (2.625 - X + X * Y**3) ** 2).tree,
 )
 himmelblau = Surface(
