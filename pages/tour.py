@@ -62,13 +62,26 @@ if "tour_scene" not in ss:  # a link's ?scene= wins; back from another page (no 
     ss["tour_scene"] = _scene_from_url(notes) if "scene" in st.query_params or kept is None else kept
 
 
-# scroll the page so that the scene row (Previous, Scene, Next) sits just under Streamlit's top bar
-SCROLL_TO_SCENE_ROW = """
-const row = document.querySelector('.st-key-tour_scene')?.closest('[data-testid=stHorizontalBlock]');
-const main = document.querySelector('[data-testid=stMain]');
-const bar = document.querySelector('[data-testid=stHeader]');
-if (row && main) main.scrollTo({top: main.scrollTop + row.getBoundingClientRect().top
-                                     - (bar ? bar.getBoundingClientRect().bottom : 0) - 8});"""
+# In presentation mode, when ?scene= changes, scroll the page so that the scene row (Previous, Scene,
+# Next) sits just under Streamlit's top bar. Installed once per browser tab; it does nothing on other
+# pages (no scene row) or with presentation mode off (no present=1 in the address).
+SCROLL_WATCH = """
+if (!window.tourScrollWatch) {
+  window.tourScrollWatch = true;
+  let last = new URLSearchParams(location.search).get('scene');
+  setInterval(() => {
+    const q = new URLSearchParams(location.search), scene = q.get('scene');
+    if (scene === last) return;
+    const step = last !== null && scene !== null;
+    last = scene;
+    const row = document.querySelector('.st-key-tour_scene')?.closest('[data-testid=stHorizontalBlock]');
+    const main = document.querySelector('[data-testid=stMain]');
+    const bar = document.querySelector('[data-testid=stHeader]');
+    if (!step || q.get('present') !== '1' || !row || !main) return;
+    main.scrollTo({top: main.scrollTop + row.getBoundingClientRect().top
+                        - (bar ? bar.getBoundingClientRect().bottom : 0) - 8});
+  }, 150);
+}"""
 
 
 def _step(delta: int):
@@ -213,10 +226,10 @@ for label, t in trajs.items():
                    icon=":material/warning:")
 
 # ------------------------------------------------------------------------------ presentation: a new scene at its top
-if presentation and ss.get("tour_shown", number) != number:
+if presentation:
     # A new scene keeps the old scroll position: after a clicker's PageDown with the figures in view,
-    # the class saw the next scene from its middle. This brings the scene row to the top of the screen:
-    # our own constant script, drawn only on the run that changed the scene (a new element is what makes
-    # the browser run a script) and at the page's end, where its one-run slot moves nothing below it.
-    st.html(f"<script>/* scene {number} */ {SCROLL_TO_SCENE_ROW}</script>", unsafe_allow_javascript=True)
-ss["tour_shown"] = number
+    # the class saw the next scene from its middle. Our own constant script (SCROLL_WATCH) brings the
+    # scene row to the top of the screen whenever ?scene= changes while ?present=1 is set. The browser
+    # runs a script once, when its element is new, so it watches the address instead of being drawn
+    # anew per scene (an element updated in place does not run again).
+    st.html(f"<script>{SCROLL_WATCH}</script>", unsafe_allow_javascript=True)
