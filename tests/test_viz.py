@@ -351,6 +351,7 @@ def test_short_log_axes_label_their_ticks_in_full():
                                               per_epoch_s=(18.0, 2.4, 0.6)))())
     ax = fig.layout.yaxis2
     assert dict(zip(ax.tickvals, ax.ticktext))[0.5] == "0.5" and [float(t) for t in ax.ticktext] == list(ax.tickvals)
+    assert fig.layout.xaxis.ticktext == ("1", "10", "100") == fig.layout.xaxis2.ticktext   # the measured sizes
 
 
 def test_the_sidebar_dots_have_their_lines_colours():

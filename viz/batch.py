@@ -88,7 +88,8 @@ def timing_figure(timing, height: int = 340) -> go.Figure:
     fig.add_trace(go.Scatter(x=b, y=np.asarray(timing.per_epoch_s), mode="lines+markers", name="per epoch",
                              line=dict(color=COLORS[1]),
                              hovertemplate="batch %{x}: %{y:.3g} s<extra></extra>"), 1, 2)
-    fig.update_xaxes(type="log", title="batch size")
+    fig.update_xaxes(type="log", title="batch size", tickvals=list(b), ticktext=[f"{v:,}" for v in b])  # the sizes
+    # measured, in full (plotly's own ticks read "10 2 5 100" over four decades)
     fig.update_yaxes(title_text="milliseconds", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="seconds", type="log", row=1, col=2, **log_ticks([timing.per_epoch_s]))
     fig.update_layout(height=height, showlegend=False, margin=dict(l=50, r=10, t=40, b=40))

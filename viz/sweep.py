@@ -92,8 +92,9 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
                            marker=dict(size=min(40, max(4, int(400 / max(len(x), len(y))))), opacity=0.0, symbol="square",
                                        color="#222222"),  # invisible; its hover box: dark, so its words read well
                            text=words,
+                           # the hint in the box itself: as plotly's <extra> it was a second box, over the toolbar
                            hovertemplate=("η=%{x:.3g}, " + label + "=%{y:.4g}<br>%{text}"
-                                          "<extra>click to open in the Playground</extra>")))
+                                          "<br><i>click to open in the Playground</i><extra></extra>")))
     if selected is not None:
         i, j = selected
         data.append(go.Scatter(x=[x[j]], y=[y[i]], mode="markers", name="selected", showlegend=False,
