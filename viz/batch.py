@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import FONT_PX, log_ticks
+from .figures import FONT_PX, MODEBAR_PX, log_ticks
 
 COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#8c564b")  # Okabe & Ito's (viz.figures.PALETTE)
 MAX_POINTS = 2000
@@ -92,7 +92,8 @@ def timing_figure(timing, height: int = 340) -> go.Figure:
     # measured, in full (plotly's own ticks read "10 2 5 100" over four decades)
     fig.update_yaxes(title_text="milliseconds", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="seconds", type="log", row=1, col=2, **log_ticks([timing.per_epoch_s]))
-    fig.update_layout(height=height, showlegend=False, margin=dict(l=50, r=10, t=40, b=40))
+    # the subplot titles sit under a band as high as plotly's toolbar, which covered the right one on hover
+    fig.update_layout(height=height, showlegend=False, margin=dict(l=50, r=10, t=40 + MODEBAR_PX[False], b=40))
     return fig
 
 
