@@ -56,8 +56,7 @@ undefined_start = not np.isfinite(surface.numpy(*start))
 if undefined_start:  # e.g. log(x) at x < 0: every run stops at its first step
     st.warning(f"f is not defined at the start ({start[0]:g}, {start[1]:g}), so no optimizer can take a step "
                "from there. Click the map where it is coloured, or type another start.", icon="⚠️")
-# determines every run and figure below (the seed only with noise: the link keeps it, the runs ignore it)
-key = share.query_string(setup.with_(view="2d", seed=setup.seed if setup.noise else 0))
+key = share.query_string(setup.with_(view="2d", seed=setup.run_seed))  # determines every run and figure below
 results, tracks, series = [], [], []
 with st.spinner("Running the optimizers…"):
     for i, opt in enumerate(setup.opts):

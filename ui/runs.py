@@ -75,8 +75,7 @@ def step_size(r: dict) -> np.ndarray:
 def run_spec(setup: Setup, opt: OptSpec, start: tuple[float, float]) -> dict:
     """The cached run of `opt` in `setup` from `start`."""
     return run_cached(setup.surface, opt.name, opt.params, (float(start[0]), float(start[1])), int(setup.steps),
-                      setup.convention, setup.schedule, setup.schedule_args, float(setup.noise),
-                      int(setup.seed) if setup.noise else 0,  # without noise the seed changes nothing
+                      setup.convention, setup.schedule, setup.schedule_args, float(setup.noise), setup.run_seed,
                       None if setup.clip is None else float(setup.clip), setup.device)
 
 

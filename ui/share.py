@@ -147,6 +147,11 @@ class Setup:
     def with_(self, **kw) -> "Setup":
         return replace(self, **kw)
 
+    @property
+    def run_seed(self) -> int:
+        """The seed the runs use: 0 without noise, where it changes nothing (a link still keeps `seed`)."""
+        return int(self.seed) if self.noise else 0
+
 
 # --------------------------------------------------------------------------- encode
 def _num(v) -> str:

@@ -142,3 +142,25 @@ def _wait_idle(page, timeout_ms: int = RERUN_TIMEOUT_MS):
 def wait_idle():
     """`wait_idle(page)` returns once the app's script is not running (call after each interaction)."""
     return _wait_idle
+
+
+OVERFLOWING_FORMULAS = """() => [...document.querySelectorAll('[data-testid=stMain] .katex-display')]
+    .filter(e => e.clientWidth > 0 && e.querySelector('.katex').scrollWidth > e.clientWidth + 2)
+    .map(e => e.innerText.slice(0, 40))"""
+
+
+def _overflowing_formulas(page) -> list[str]:
+    """The display formulas on the page that are wider than their column (the start of each). The style
+    sheet may land just after the formulas: give it a moment, then report what overflows."""
+    page.wait_for_selector("[data-testid=stMain] .katex-display")
+    try:
+        page.wait_for_function(f"({OVERFLOWING_FORMULAS})().length === 0", timeout=10_000)
+    except Exception:
+        pass
+    return page.evaluate(OVERFLOWING_FORMULAS)
+
+
+@pytest.fixture
+def overflowing_formulas():
+    """`overflowing_formulas(page)`: the display formulas that scroll sideways (expected: none)."""
+    return _overflowing_formulas

@@ -217,20 +217,12 @@ def test_presentation_mode_folds_the_sidebar_and_the_teacher_can_still_change_a_
     assert sidebar.bounding_box()["width"] > 200
 
 
-def test_every_update_rule_and_the_widest_surface_fit_a_phone(page, app_url, wait_idle):
+def test_every_update_rule_and_the_widest_surface_fit_a_phone(page, app_url, wait_idle, overflowing_formulas):
     """At 390 px the display formulas fit the column: Beale's surface (510 px) and NAdam's rule (525 px)
     scrolled sideways, RAdam's and centred RMSProp's would have (476 and 423 px in 358)."""
     page.set_viewport_size({"width": 390, "height": 844})
-    overflowing = """() => [...document.querySelectorAll('[data-testid=stMain] .katex-display')]
-        .filter(e => e.clientWidth > 0 && e.querySelector('.katex').scrollWidth > e.clientWidth + 2)
-        .map(e => e.innerText.slice(0, 40))"""
     for query in ("surface=beale&opt=radam&opt=nadam&opt=rmsprop,centered=1,momentum=0.5&opt=compose,mom=nesterov,rms=adam",
                   "conv=book&opt=nesterov&opt=adagrad&opt=rmsprop&opt=adam", "conv=lecture&opt=momentum&opt=rmsprop&opt=adam"):
         page.goto(f"{app_url}/?{query}&steps=30")
         wait_idle(page)
-        page.wait_for_selector("[data-testid=stMain] .katex-display")
-        try:  # the style sheet may land just after the formulas: give it a moment, then report what overflows
-            page.wait_for_function(f"({overflowing})().length === 0", timeout=10_000)
-        except Exception:
-            pass
-        assert page.evaluate(overflowing) == [], query
+        assert overflowing_formulas(page) == [], query
