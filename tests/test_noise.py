@@ -154,3 +154,18 @@ def test_sharp_vs_flat_counts_a_run_still_on_its_way_for_neither_minimum():
     assert on_the_way.sum() >= 10 and short.fractions[1]["other"] * 100 >= on_the_way.sum()
     full = noise.sharp_vs_flat((1,), runs=100, seed=0)
     assert full.updates == 1200 and full.fractions[1]["other"] == 0.0
+
+
+def test_sharp_flat_gap_labels_sit_above_their_bars_on_a_box():
+    """Each minimum's 'gap' label is a boxed annotation pointing down at the top of its bar (as text
+    at the bar's top it sat on the testing curve)."""
+    r = noise.sharp_vs_flat((N,), runs=4, updates=50)
+    s = sd.sharp_flat(N, 0)
+    fig = vb.sharp_flat_figure(s, r, train_fn=lambda w: sd.train_loss_1d(s, w), test_fn=lambda w: sd.test_loss_1d(s, w))
+    labels = {a.text.split(":")[0]: a for a in fig.layout.annotations}
+    assert set(labels) == {"flat", "sharp"}
+    for key, a in labels.items():
+        m = r.summary[key]
+        assert a.text == f"{key}: gap {m['gap']:.2f}"
+        assert (a.x, a.y) == (m["w"], max(m["train"], m["test"])) and a.ay < 0 and a.bgcolor
+    assert not any(getattr(t, "text", None) for t in fig.data)

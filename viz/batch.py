@@ -137,10 +137,15 @@ def sharp_flat_figure(surface, result, *, train_fn, test_fn, height: int = 380) 
                              line=dict(color=COLORS[1], dash="dash")))
     for key, label in (("flat", "flat"), ("sharp", "sharp")):
         m = result.summary[key]
-        fig.add_trace(go.Scatter(x=[m["w"], m["w"]], y=[m["train"], m["test"]], mode="lines+markers+text",
-                                 line=dict(color=COLORS[2] if key == "flat" else COLORS[3], width=3),
-                                 text=["", f"{label}: gap {m['gap']:.2f}"], textposition="top center",
+        color = COLORS[2] if key == "flat" else COLORS[3]
+        fig.add_trace(go.Scatter(x=[m["w"], m["w"]], y=[m["train"], m["test"]], mode="lines+markers",
+                                 line=dict(color=color, width=3),
                                  name=f"{label} minimum: test − train = {m['gap']:.3f}"))
+        # the label above the bar, on a white box with an arrow down to it: the space over a minimum is
+        # clear of both curves (as plain text at the bar's top it sat on the testing curve)
+        fig.add_annotation(x=m["w"], y=max(m["train"], m["test"]), text=f"{label}: gap {m['gap']:.2f}",
+                           showarrow=True, arrowhead=0, arrowcolor=color, ax=0, ay=-48,
+                           bgcolor="rgba(255,255,255,0.9)", bordercolor=color, borderpad=3, font=dict(color="#222"))
     for i, B in enumerate(result.batch_sizes):
         fw = np.asarray(result.final_w[B])
         fig.add_trace(go.Scatter(x=fw, y=np.full_like(fw, -0.08 - 0.08 * i), mode="markers",
