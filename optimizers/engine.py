@@ -112,8 +112,8 @@ def run(
     (1001, 2)
     """
     surface = surfaces.get(surface)
-    steps = _integer("steps", steps, 1, MAX_STEPS)
-    seed = _integer("seed", seed, 0, 2**63 - 1)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
     noise = _number("noise", noise, "a standard deviation >= 0", lambda v: v >= 0)
     if max_norm is not None:
         max_norm = _number("max_norm", max_norm, "a number > 0, or None for no clipping", lambda v: v > 0)
@@ -136,14 +136,7 @@ def run(
         raise ValueError(f"Invalid betas parameter: {betas!r} (expected a pair (beta1, beta2))")
 
     # the batch size K: from the starts, or from per-trajectory hyperparameters (compose()'s included)
-    composed = optimizer.composed if isinstance(optimizer, Optimizer) else ()
-    flat = dict(composed[2]) if composed and not hyper else dict(hyper)
-    if "betas" in flat and flat["betas"] is not None:
-        flat["beta1"], flat["beta2"] = flat["betas"]
-    lengths = {k: _length(k, v) for k, v in flat.items() if k != "betas"}
-    if isinstance(schedule_args, dict):
-        lengths.update({f"schedule_args[{k}]": _length(f"schedule_args[{k}]", v) for k, v in schedule_args.items()})
-    lengths = {k: n for k, n in lengths.items() if n is not None}
+    lengths = per_trajectory_lengths(optimizer, hyper, schedule_args)
     K_values = set(lengths.values()) | ({len(start)} if start.ndim == 2 else set())
     if len(K_values) > 1:
         raise ValueError(f"Per-trajectory values disagree in length: {lengths} and start {start.shape}")
@@ -151,26 +144,8 @@ def run(
     K = K_values.pop() if K_values else 1
     starts = np.broadcast_to(start, (K, 2)) if start.ndim == 1 else start
 
-    if isinstance(optimizer, Optimizer):
-        if hyper:
-            raise ValueError("Pass hyperparameters to compose(), not to run(), for a composed optimizer")
-        opt, conv, notes = optimizer, optimizer.convention, optimizer.notes
-        base_lr = optimizer.lr
-        if composed:  # per-trajectory values as (K, 1) tensors on the device, as for a named optimizer
-            opt = presets.build_composed(composed[0], composed[1], _tensorize(dict(composed[2]), dev))
-    else:
-        conv, hp, notes = presets.resolve(optimizer, convention, **hyper)
-        base_lr = hp["lr"]
-        opt = presets.build(optimizer, conv, _tensorize(hp, dev), notes)
-    schedule_args = schedules.check_schedule(schedule, schedule_args or {})
-    lr_np = schedules.lr_at(schedule, steps, np.asarray(base_lr, dtype=float), schedule_args)
-    if _is_nonzero(opt.lr_decay):  # Adagrad's η_t / (1 + (n − 1)·lr_decay), one decay per trajectory or for all
-        decay = _numpy(opt.lr_decay).reshape(-1)
-        t = np.arange(steps, dtype=float)
-        if decay.size == 1:
-            lr_np = lr_np / (1.0 + t.reshape((-1,) + (1,) * (lr_np.ndim - 1)) * decay[0])
-        else:
-            lr_np = lr_np.reshape(steps, -1) / (1.0 + t[:, None] * decay[None, :])
+    opt, conv, notes, base_lr = build_optimizer(optimizer, convention, hyper, dev)
+    lr_np = lr_table(schedule, steps, base_lr, schedule_args, opt)
 
     if backend == "auto":
         backend = "numba" if dev.type == "cpu" and fast.supports(surface, opt) else "eager"
@@ -197,16 +172,62 @@ def run(
                       meta={"surface": surface.name, "steps": steps, "backend": backend}, **out)
 
 
-def _integer(name, value, lo, hi) -> int:
+def per_trajectory_lengths(optimizer, hyper: dict, schedule_args: dict | None = None) -> dict[str, int]:
+    """{name: K} for every hyperparameter given one value per trajectory (a flat sequence): those of
+    `hyper`, or of compose()'s values for a composed optimizer, and the schedule's arguments."""
+    composed = optimizer.composed if isinstance(optimizer, Optimizer) else ()
+    flat = dict(composed[2]) if composed and not hyper else dict(hyper)
+    if "betas" in flat and flat["betas"] is not None:
+        flat["beta1"], flat["beta2"] = flat["betas"]
+    lengths = {k: _length(k, v) for k, v in flat.items() if k != "betas"}
+    if isinstance(schedule_args, dict):
+        lengths.update({f"schedule_args[{k}]": _length(f"schedule_args[{k}]", v) for k, v in schedule_args.items()})
+    return {k: n for k, n in lengths.items() if n is not None}
+
+
+def build_optimizer(optimizer: str | Optimizer, convention: str, hyper: dict, dev) -> tuple[Optimizer, str, tuple, Any]:
+    """(optimizer, convention used, notes, base η) for a preset's name and its hyperparameters, or
+    for a composed/ready Optimizer (its hyperparameters come from compose()). Per-trajectory values
+    become (K, 1) tensors on `dev`. The engine and the minibatch trainer both build through here."""
+    if isinstance(optimizer, Optimizer):
+        if hyper:
+            raise ValueError("Pass hyperparameters to compose(), not to run(), for a composed optimizer")
+        opt = optimizer
+        if optimizer.composed:  # per-trajectory values as (K, 1) tensors on the device, as for a named optimizer
+            momentum, rms, hp = optimizer.composed
+            opt = presets.build_composed(momentum, rms, _tensorize(dict(hp), dev))
+        return opt, optimizer.convention, optimizer.notes, optimizer.lr
+    conv, hp, notes = presets.resolve(optimizer, convention, **hyper)
+    return presets.build(optimizer, conv, _tensorize(hp, dev), notes), conv, notes, hp["lr"]
+
+
+def lr_table(schedule: str, steps: int, base_lr, schedule_args: dict | None, opt: Optimizer) -> np.ndarray:
+    """η_t for every update, (T,) or (T, K): the schedule (checked), then Adagrad's lr_decay as torch
+    applies it, η_t / (1 + (n − 1)·lr_decay), one decay for all trajectories or one per trajectory."""
+    args = schedules.check_schedule(schedule, schedule_args or {})
+    lr = schedules.lr_at(schedule, steps, np.asarray(base_lr, dtype=float), args)
+    if _is_nonzero(opt.lr_decay):
+        decay = _numpy(opt.lr_decay).reshape(-1)
+        t = np.arange(steps, dtype=float)
+        if decay.size == 1:
+            lr = lr / (1.0 + t.reshape((-1,) + (1,) * (lr.ndim - 1)) * decay[0])
+        else:
+            lr = lr.reshape(steps, -1) / (1.0 + t[:, None] * decay[None, :])
+    return lr
+
+
+def check_int(name: str, value, lo: int, hi: int) -> int:
+    """`value` as an int when it is a whole number in [lo, hi] (an int, or a float equal to one; not
+    a bool), else a ValueError that names it and the range."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):  # exactly, not via float
         if not lo <= int(value) <= hi:
             raise ValueError(f"Invalid {name}: {value!r} (expected an integer in [{lo}, {hi}])")
         return int(value)
     try:
         v = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"Invalid {name}: {value!r} (expected an integer in [{lo}, {hi}])") from None
-    if not (math.isfinite(v) and v == int(v) and lo <= v <= hi):
+    if isinstance(value, (bool, np.bool_)) or not (math.isfinite(v) and v == int(v) and lo <= v <= hi):
         raise ValueError(f"Invalid {name}: {value!r} (expected an integer in [{lo}, {hi}])")
     return int(v)
 
@@ -313,10 +334,11 @@ BLOCK = 1024  # eager updates per block (noise is drawn per block, the same for 
 
 def _block(surface, opt: Optimizer, carry, n0: int, etas, noise, lo, hi, max_norm, lookahead: bool,
            keep_rows: bool = True):
-    """len(etas) eager updates from `carry`; returns (carry, rows (B, K, 9)): path, loss, grad, m, σ
-    (with keep_rows=False only the last update's row)."""
+    """len(etas) eager updates from `carry`; returns (carry, rows (B, K, 9): path, loss, grad, m, σ,
+    losses (B, K)); with keep_rows=False only the last update's row (the losses are always kept:
+    record="loss" needs them, and they are K numbers an update)."""
     theta, f, g, state, alive, diverged = carry
-    rows = []
+    rows, losses = [], []
     for i in range(len(etas)):
         n = n0 + i
         eta = etas[i]
@@ -341,7 +363,8 @@ def _block(surface, opt: Optimizer, carry, n0: int, etas, noise, lo, hi, max_nor
         row = torch.cat([theta, f.unsqueeze(-1), g, m.expand_as(theta), sigma.expand_as(theta)], -1)
         if keep_rows or i == len(etas) - 1:
             rows.append(row)
-    return (theta, f, g, state, alive, diverged), torch.stack(rows)
+        losses.append(f)
+    return (theta, f, g, state, alive, diverged), torch.stack(rows), torch.stack(losses)
 
 
 def _noise(noise: float, seed: int, steps: int, K: int, dev):
@@ -375,10 +398,7 @@ def _loop(surface, opt: Optimizer, steps: int, starts: np.ndarray, lr_np: np.nda
     else:
         out = _eager_loop(surface, opt, steps, torch.as_tensor(starts, device=dev), lr_np, dev, noise, seed,
                           max_norm, torch.as_tensor(lo, device=dev), torch.as_tensor(hi, device=dev),
-                          final_only=record == "final")
-        if record == "loss":  # the eager path records every row; keep what was asked for
-            out = {k: (v if k in ("loss", "diverged_at") else v[[0, -1]] if k in ("path", "grad") else v[-1:])
-                   for k, v in out.items()}
+                          final_only=record != "all", loss_history=record == "loss")
     if "step_size" not in out:  # the numba kernel writes these two as it goes
         sigma = out["sigma"]
         out["grad_norm"] = np.sqrt((out["grad"] ** 2).sum(-1))
@@ -389,7 +409,10 @@ def _loop(surface, opt: Optimizer, steps: int, starts: np.ndarray, lr_np: np.nda
     return out
 
 
-def _eager_loop(surface, opt, steps, theta, lr_np, dev, noise, seed, max_norm, lo, hi, final_only) -> dict:
+def _eager_loop(surface, opt, steps, theta, lr_np, dev, noise, seed, max_norm, lo, hi, final_only,
+                loss_history=False) -> dict:
+    """The eager updates, block by block: every record, or with `final_only` the start and the last
+    point (and the last update's m, σ); with `loss_history` also the loss at every step."""
     K = theta.shape[0]
     if lr_np.ndim == 1:
         etas = lr_np.tolist()  # Python floats: the cheapest per eager step
@@ -399,16 +422,18 @@ def _eager_loop(surface, opt, steps, theta, lr_np, dev, noise, seed, max_norm, l
     f, g = value_and_grad(surface, theta)
     carry = (theta, f, g, (opt.momentum.init(theta), opt.rms.init(theta)),
              torch.ones(K, dtype=torch.bool, device=dev), torch.full((K,), -1, dtype=torch.long, device=dev))
-    blocks = []
+    blocks, losses = [], []
     for t0, nz in zip(range(0, steps, BLOCK), _noise(noise, seed, steps, K, dev)):
         b = min(BLOCK, steps - t0)
-        carry, rows = _block(surface, opt, carry, t0 + 1, etas[t0:t0 + b], nz, lo, hi, max_norm, lookahead,
-                             keep_rows=not final_only)
+        carry, rows, block_losses = _block(surface, opt, carry, t0 + 1, etas[t0:t0 + b], nz, lo, hi, max_norm,
+                                           lookahead, keep_rows=not final_only)
         blocks.append(rows)
+        losses.append(block_losses)
     rows = torch.cat(blocks[-1:] if final_only else blocks).cpu().numpy()  # (T or 1, K, 9)
+    loss = torch.cat(losses).cpu().numpy() if loss_history else rows[..., 2]
     return {
         "path": np.concatenate([theta.cpu().numpy()[None], rows[..., 0:2]]),
-        "loss": np.concatenate([f.cpu().numpy()[None], rows[..., 2]]),
+        "loss": np.concatenate([f.cpu().numpy()[None], loss]),
         "grad": np.concatenate([g.cpu().numpy()[None], rows[..., 3:5]]),
         "m": rows[..., 5:7], "sigma": rows[..., 7:9], "diverged_at": carry[5].cpu().numpy(),
     }

@@ -13,7 +13,7 @@ trajectories (one per seed) can each have their own batches in one batched tenso
 B = N computes exactly what `optimizers.run` computes on the same surface.
 
 `drive` is the batched loop itself (a gradient function in, path and records out); the gradient
-noise experiments (optimizers/noise.py) and the warm-up sweep (optimizers/sweep.py) use it too.
+noise experiments (optimizers/noise.py) use it too.
 """
 from __future__ import annotations
 
@@ -24,8 +24,7 @@ import numpy as np
 import torch
 
 from surfaces.data import DataSurface, mean_of
-from . import presets, schedules
-from .engine import _update, divergence_box, pick_device
+from .engine import _update, build_optimizer, check_int, divergence_box, lr_table, per_trajectory_lengths, pick_device
 from .presets import Optimizer
 
 MAX_EPOCHS = 1000
@@ -103,52 +102,12 @@ def batch_weights(order: np.ndarray, batch_size: int) -> np.ndarray:
     return W
 
 
-def _check_int(name: str, value, lo: int, hi: int) -> int:
-    """`value` as an int when it is a whole number in [lo, hi], else a ValueError that names it."""
-    try:
-        v = int(value)
-    except (TypeError, ValueError, OverflowError):   # OverflowError: int(±inf)
-        raise ValueError(f"Invalid {name}: {value!r} (expected an integer in [{lo}, {hi}])") from None
-    if v != value or not lo <= v <= hi:
-        raise ValueError(f"Invalid {name}: {value!r} (expected an integer in [{lo}, {hi}])")
-    return v
-
-
 def _check_seeds(seed) -> list[int]:
     """One seed, or a non-empty list of them, as a list of ints in [0, 2⁶³ − 1]."""
     seeds = [seed] if np.ndim(seed) == 0 else list(seed)
     if not seeds:
         raise ValueError("Invalid seed: an empty list (give one seed, or one per trajectory)")
-    return [_check_int("seed", s, 0, 2**63 - 1) for s in seeds]
-
-
-def _tensor_hyper(hp: dict, dev) -> dict:
-    """Per-trajectory sequences as (K, 1) tensors (broadcast over the two coordinates), as the
-    engine's own runs hold them; scalars stay Python floats."""
-    def conv(v):
-        if isinstance(v, (list, tuple, np.ndarray)):
-            return torch.as_tensor(np.asarray(v, dtype=float), dtype=torch.float64, device=dev).reshape(-1, 1)
-        return v if isinstance(v, bool) else float(v)
-    return {k: ((conv(v[0]), conv(v[1])) if k == "betas" else v if k == "lr" else conv(v)) for k, v in hp.items()}
-
-
-def build_optimizer(optimizer, convention: str, dev, **hyper) -> tuple[Optimizer, str, tuple, Any]:
-    """(optimizer, convention used, notes, base lr) through `presets.resolve/build`, as `run` does."""
-    if isinstance(optimizer, Optimizer):
-        if hyper:
-            raise ValueError("Pass hyperparameters to compose(), not to run(), for a composed optimizer")
-        return optimizer, optimizer.convention, optimizer.notes, optimizer.lr
-    conv, hp, notes = presets.resolve(optimizer, convention, **hyper)
-    return presets.build(optimizer, conv, _tensor_hyper(hp, dev), notes), conv, notes, hp["lr"]
-
-
-def lr_table(schedule: str, steps: int, base_lr, schedule_args: dict | None, opt: Optimizer) -> np.ndarray:
-    """η_t for every update, (T,) or (T, K): the schedule, then Adagrad's lr_decay as torch applies it."""
-    args = schedules.check_schedule(schedule, schedule_args or {})
-    lr = schedules.lr_at(schedule, steps, np.asarray(base_lr, dtype=float), args)
-    if bool(np.any(np.asarray(opt.lr_decay, dtype=float) != 0)):
-        lr = lr / (1.0 + np.arange(steps).reshape((-1,) + (1,) * (lr.ndim - 1)) * np.asarray(opt.lr_decay, float))
-    return lr
+    return [check_int("seed", s, 0, 2**63 - 1) for s in seeds]
 
 
 def limits(bounds, dev):
@@ -229,7 +188,7 @@ def _check_data(surface, batch_size, shuffle) -> tuple[int, int]:
         raise ValueError("Minibatch training needs a data-defined surface (surfaces.data), not "
                          f"{getattr(surface, 'name', surface)!r}")
     N = surface.n_examples
-    B = _check_int("batch_size", batch_size, 1, N)
+    B = check_int("batch_size", batch_size, 1, N)
     if not isinstance(shuffle, (bool, np.bool_)):
         raise ValueError(f"Invalid shuffle: {shuffle!r} (expected True or False)")
     return N, B
@@ -250,16 +209,13 @@ def run(surface: DataSurface, optimizer: str | Optimizer = "gd", batch_size: int
     ((13, 2), 4)
     """
     N, B = _check_data(surface, batch_size, shuffle)
-    E = _check_int("epochs", epochs, 1, MAX_EPOCHS)
+    E = check_int("epochs", epochs, 1, MAX_EPOCHS)
     seeds = _check_seeds(seed)
     dev = pick_device(device)
     upe = updates_per_epoch(N, B)
     T = E * upe
     # K: from the seeds, the starts, or per-trajectory hyperparameters
-    flat = dict(hyper)
-    if flat.get("betas") is not None:
-        flat["beta1"], flat["beta2"] = flat["betas"]
-    sizes = {len(v) for k, v in flat.items() if isinstance(v, (list, tuple, np.ndarray)) and k != "betas"}
+    sizes = set(per_trajectory_lengths(optimizer, hyper, schedule_args).values())
     if start is not None and np.ndim(start) == 2:
         sizes.add(len(start))
     if len(seeds) > 1:
@@ -274,7 +230,7 @@ def run(surface: DataSurface, optimizer: str | Optimizer = "gd", batch_size: int
         raise ValueError(f"Too much work: {E} epochs × {upe} updates × {K} runs × {N} examples; "
                          "use fewer epochs or a larger batch")
     starts = _starts(surface, start, K)
-    opt, conv, notes, base_lr = build_optimizer(optimizer, convention, dev, **hyper)
+    opt, conv, notes, base_lr = build_optimizer(optimizer, convention, hyper, dev)
     lr = lr_table(schedule, T, base_lr, schedule_args, opt)
     if lr.ndim == 2 and lr.shape[1] == 1:
         lr = lr[:, 0]
@@ -331,13 +287,13 @@ def final_points(surface: DataSurface, optimizer: str | Optimizer, batch_size, u
             raise ValueError(f"Invalid batch_size: {len(batch_size)} values for {K} runs (give one, or one per run)")
         sizes = np.array([_check_data(surface, b, shuffle)[1] for b in batch_size])
         N = surface.n_examples
-    T = _check_int("updates", updates, 1, MAX_UPDATES)
+    T = check_int("updates", updates, 1, MAX_UPDATES)
     if K * T * N > MAX_WORK:
         raise ValueError(f"Too much work: {K} runs × {T} updates × {N} examples = {K * T * N:,} "
                          f"(at most {MAX_WORK:,}); use fewer runs or fewer updates")
     starts = _starts(surface, start, K)
     dev = pick_device(device)
-    opt, _, _, base_lr = build_optimizer(optimizer, convention, dev, **hyper)
+    opt, _, _, base_lr = build_optimizer(optimizer, convention, hyper, dev)
     lr = lr_table("constant", T, base_lr, None, opt)
     if lr.ndim == 2 and lr.shape[1] == 1:
         lr = lr[:, 0]

@@ -31,7 +31,7 @@ import torch
 import surfaces
 from surfaces import data as sdata
 from . import minibatch
-from .engine import pick_device, value_and_grad
+from .engine import build_optimizer, check_int, lr_table, pick_device, value_and_grad
 
 BATCH_SIZES = (1, 2, 4, 8, 12, 20)   # six batch sizes out of N = 20
 
@@ -96,15 +96,15 @@ def escape(surface: str = "local_minimum", batch_sizes: Sequence[int] = BATCH_SI
     if surface not in ESCAPE:
         raise ValueError(f"Unknown escape experiment {surface!r}; choose one of {', '.join(ESCAPE)}")
     s = surfaces.get(surface)
-    runs = minibatch._check_int("runs", runs, 1, 10_000)
-    steps = minibatch._check_int("steps", steps, 1, 100_000)
-    seed = minibatch._check_int("seed", seed, 0, 2**63 - 1)
+    runs = check_int("runs", runs, 1, 10_000)
+    steps = check_int("steps", steps, 1, 100_000)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
     if start is not None and np.shape(start) != (2,):
         raise ValueError(f"Invalid start: {start!r} (expected one point (x, y) for every run)")
     if per_example_std is None:
         per_example_std = ESCAPE[surface]["per_example_std"]
-    n_examples = minibatch._check_int("n_examples", n_examples, 2, sdata.MAX_EXAMPLES)
-    bs = [minibatch._check_int("batch size", b, 1, n_examples) for b in batch_sizes]
+    n_examples = check_int("n_examples", n_examples, 2, sdata.MAX_EXAMPLES)
+    bs = [check_int("batch size", b, 1, n_examples) for b in batch_sizes]
     if not bs:
         raise ValueError("Give at least one batch size")
     sig = noise_std(bs, n_examples, per_example_std)                          # (S,)
@@ -112,8 +112,8 @@ def escape(surface: str = "local_minimum", batch_sizes: Sequence[int] = BATCH_SI
     t0 = time.perf_counter()
     S, K = len(bs), len(bs) * runs
     theta0 = torch.as_tensor(minibatch._starts(s, start, K), dtype=torch.float64, device=dev)
-    opt, _, _, base_lr = minibatch.build_optimizer(optimizer, "torch", dev, lr=lr, **hyper)
-    lr_t = minibatch.lr_table("constant", steps, base_lr, None, opt)
+    opt, _, _, base_lr = build_optimizer(optimizer, "torch", dict(lr=lr, **hyper), dev)
+    lr_t = lr_table("constant", steps, base_lr, None, opt)
     gen = torch.Generator(device=dev)
     gen.manual_seed(int(seed))
     z = torch.randn((steps, runs, 2), generator=gen, dtype=torch.float64, device=dev)   # one stream per run
@@ -164,14 +164,14 @@ def sharp_vs_flat(batch_sizes: Sequence[int] = (1, 20), *, runs: int = 100, upda
     diverged is in none of the minima: it counts as "other", and "diverged" gives that part alone.
     Limits: runs ≤ 5000, updates ≤ 20,000, and the work len(batch_sizes) · runs · updates ·
     n_examples ≤ minibatch.MAX_WORK (50,000,000: about a minute of CPU)."""
-    seed = minibatch._check_int("seed", seed, 0, 2**63 - 1)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
     s = sdata.sharp_flat(n_examples, seed)
     N = s.n_examples
     if np.ndim(batch_sizes) != 1 or len(batch_sizes) == 0:
         raise ValueError(f"Invalid batch_sizes: {batch_sizes!r} (expected a non-empty list of integers in [1, {N}])")
-    bs = [minibatch._check_int("batch size", b, 1, N) for b in batch_sizes]
-    runs = minibatch._check_int("runs", runs, 1, SHARP_FLAT_MAX_RUNS)
-    updates = minibatch._check_int("updates", updates, 1, SHARP_FLAT_MAX_UPDATES)
+    bs = [check_int("batch size", b, 1, N) for b in batch_sizes]
+    runs = check_int("runs", runs, 1, SHARP_FLAT_MAX_RUNS)
+    updates = check_int("updates", updates, 1, SHARP_FLAT_MAX_UPDATES)
     work = len(bs) * runs * updates * N
     if work > minibatch.MAX_WORK:
         raise ValueError(f"Too much work: {len(bs)} batch size(s) {tuple(bs)} × runs={runs} × updates={updates} × "

@@ -23,8 +23,8 @@ from typing import Callable
 import numpy as np
 
 import surfaces
-from . import minibatch, presets
-from .engine import pick_device, run
+from . import presets
+from .engine import check_int, pick_device, run
 
 MAX_CELLS = 10_000            # 100 × 100
 MAX_SIDE = 100
@@ -99,7 +99,7 @@ def lr_grid(lo: float, hi: float, n: int) -> np.ndarray:
             raise ValueError(f"Invalid {name}: {v!r} (expected a number in (0, 1000])")
     if not lo < hi:
         raise ValueError(f"Invalid η range: {lo:g} … {hi:g} (the lowest must be below the highest)")
-    n = minibatch._check_int("number of η values", n, 1, MAX_SIDE)
+    n = check_int("number of η values", n, 1, MAX_SIDE)
     return np.logspace(math.log10(lo), math.log10(hi), n)
 
 
@@ -107,15 +107,14 @@ def value_grid(param: str, lo, hi, n: int, steps: int) -> np.ndarray:
     """n values of the second hyperparameter from lo to hi (whole numbers, no repeats, for warm-up)."""
     if param not in SECOND:
         raise ValueError(f"Unknown sweep parameter {param!r}; choose one of {', '.join(SECOND)}")
-    n = minibatch._check_int(f"number of {SECOND[param][0]} values", n, 1, MAX_SIDE)
+    n = check_int(f"number of {SECOND[param][0]} values", n, 1, MAX_SIDE)
     if param == "warmup_steps":
-        lo_i = minibatch._check_int("shortest warm-up", lo, 1, steps)
-        hi_i = minibatch._check_int("longest warm-up", hi, 1, steps)
+        lo_i = check_int("shortest warm-up", lo, 1, steps)
+        hi_i = check_int("longest warm-up", hi, 1, steps)
         if lo_i > hi_i:
             raise ValueError(f"Invalid warm-up range: {lo_i} … {hi_i}")
         return np.unique(np.round(np.linspace(lo_i, hi_i, n)).astype(int))
-    key = "beta1" if param == "beta1" else param
-    presets.check_value(key, [lo, hi])
+    presets.check_value(param, [lo, hi])
     if not lo <= hi:
         raise ValueError(f"Invalid {SECOND[param][0]} range: {lo:g} … {hi:g}")
     return np.unique(np.linspace(float(lo), float(hi), n))  # lo == hi: one row, not n copies of it
@@ -150,7 +149,7 @@ def sweep(surface, optimizer: str = "adam", *, param: str = "beta1", lr_range=(1
         raise ValueError(f"Unknown optimizer {optimizer!r}; choose one of {', '.join(presets.DEFAULTS)}")
     if param not in second_params(optimizer):
         raise ValueError(f"{optimizer} has no {param!r} to sweep; choose one of {', '.join(second_params(optimizer))}")
-    steps = minibatch._check_int("steps", steps, 1, MAX_STEPS)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
     if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol > 0):
         raise ValueError(f"Invalid tolerance: {tol!r} (expected a number > 0)")
     if lrs is None:

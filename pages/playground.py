@@ -134,8 +134,8 @@ c1.download_button("Trajectories (CSV)", data=lambda: runs.trajectories_csv(resu
 c2.download_button("Trajectories (JSON)", data=lambda: runs.trajectories_json(results, share.encode(setup)),
                    file_name="trajectories.json", mime="application/json", on_click="ignore", key="pg_json",
                    width="stretch")
-if setup.steps + 1 > runs.EXPORT_MAX_ROWS:
-    st.caption(f"Runs longer than {runs.EXPORT_MAX_ROWS:,} steps are exported every "
-               f"{-(-(setup.steps + 1) // runs.EXPORT_MAX_ROWS)}-th step.")
+if runs.export_stride(setup.steps + 1) > 1:
+    st.caption(f"Runs of more than {runs.EXPORT_MAX_STEPS:,} steps are exported one step in "
+               f"{runs.export_stride(setup.steps + 1)}, and the last step.")
 st.caption("The address bar always holds this exact setup: copy it to share. Relative link:")
 st.code(share.link(setup), language=None)

@@ -8,6 +8,7 @@ import torch
 import optimizers
 from optimizers import minibatch as mb
 from optimizers import noise
+from optimizers.engine import check_int
 from surfaces import data as sd
 
 N = 20
@@ -231,7 +232,11 @@ def test_non_finite_and_empty_arguments_are_a_value_error(kw, word):
     with pytest.raises(ValueError, match=word):
         mb.run(s, "gd", **{"batch_size": 5, **kw})
     with pytest.raises(ValueError, match="steps"):
-        mb._check_int("steps", float("inf"), 1, 10)
+        check_int("steps", float("inf"), 1, 10)
+    with pytest.raises(ValueError, match="steps"):
+        check_int("steps", 10**400, 1, 10)
+    with pytest.raises(ValueError, match="steps"):
+        check_int("steps", True, 1, 10)
 
 
 @pytest.mark.parametrize("name,B,U,hp", [("gd", 1, 45, dict(lr=0.025)), ("momentum", 3, 50, dict(lr=0.02)),
@@ -264,3 +269,20 @@ def test_final_points_with_a_batch_size_per_run_equal_each_batch_size_run_alone(
         mb.final_points(s, "gd", [1, 2, 3], 5, (0.0, 0.0), seeds, lr=0.01)
     with pytest.raises(ValueError, match="batch_size"):
         mb.final_points(s, "gd", [1] * 7 + [N + 1], 5, (0.0, 0.0), seeds, lr=0.01)
+
+
+def test_composed_and_per_trajectory_values_run_as_in_the_engine():
+    """minibatch.run builds its optimizer and η_t through the engine's own functions: a composed
+    optimizer with one momentum per trajectory and a per-trajectory Adagrad lr_decay (both crashed
+    when the trainer kept its own copies) give, at B = N, the engine's paths."""
+    s = sd.regression(N, 0, False)
+    opt = optimizers.compose("heavy_ball", "none", lr=0.01, momentum=[0.5, 0.9])
+    t = mb.run(s, opt, batch_size=N, epochs=5)
+    e = optimizers.run(s, opt, steps=5, backend="eager")
+    assert t.path.shape == (6, 2, 2)
+    np.testing.assert_allclose(t.path, e.path, rtol=0, atol=1e-12)
+    t = mb.run(s, "adagrad", batch_size=N, epochs=8, lr=0.1, lr_decay=[0.1, 0.2])
+    e = optimizers.run(s, "adagrad", steps=8, lr=0.1, lr_decay=[0.1, 0.2], backend="eager")
+    assert t.path.shape == (9, 2, 2) and not np.allclose(t.path[:, 0], t.path[:, 1])
+    np.testing.assert_allclose(t.path, e.path, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(t.lr, e.lr, rtol=0, atol=0)

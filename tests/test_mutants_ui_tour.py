@@ -582,9 +582,13 @@ def test_the_books_epsilon_is_not_greyed_out():
 
 
 def test_export_indices_stay_within_the_row_limit_and_keep_the_last_point():
-    for n in (10, 20_000, 20_001, 39_999, 100_001):
+    for n in (10, 20_000, 20_001, 20_002, 39_999, 100_001):
         idx = runs.export_indices(n)
-        assert len(idx) <= runs.EXPORT_MAX_ROWS + 1 and idx[0] == 0 and idx[-1] == n - 1
+        assert len(idx) <= runs.EXPORT_MAX_STEPS + 2 and idx[0] == 0 and idx[-1] == n - 1
+    # a run of 20,000 steps is exported whole (it lost every other row); one step more, one in 2
+    assert list(runs.export_indices(20_001)) == list(range(20_001)) and runs.export_stride(20_001) == 1
+    assert runs.export_stride(20_002) == 2 and len(runs.export_indices(20_002)) == 10_002
+    assert runs.export_stride(100_001) == 5 and list(runs.export_indices(100_001)[:3]) == [0, 5, 10]
 
 
 def test_a_scenes_start_is_its_own_surfaces_only():

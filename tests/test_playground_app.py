@@ -554,9 +554,9 @@ def test_export_csv_and_json():
     doc = json.loads(runs.trajectories_json([("GD", r)], share.encode(s)))
     assert doc["setup"]["surface"] == "bowl" and doc["trajectories"][0]["path"][0] == [-8.0, 2.0]
     assert len(doc["trajectories"][0]["eta_t"]) == 300
-    # a long run is thinned to at most EXPORT_MAX_ROWS rows, ending on the last step
+    # a long run is thinned to one step in k, ending on the last step
     idx = runs.export_indices(100_001)
-    assert len(idx) <= runs.EXPORT_MAX_ROWS + 1 and idx[-1] == 100_000
+    assert len(idx) <= runs.EXPORT_MAX_STEPS + 2 and idx[-1] == 100_000
 
 
 def test_export_of_a_diverged_run_is_valid_json():

@@ -333,6 +333,33 @@ def test_reference_runs_are_drawn_under_the_others_in_legend_order():
     assert [d["name"] for d in sorted(paths, key=lambda d: d["legendrank"])] == ["shown", "reference", "other"]
 
 
+@pytest.mark.parametrize("presentation", [False, True])
+def test_long_run_labels_wrap_in_every_legend(presentation):
+    """A horizontal legend entry wider than its plot is cut at the right edge (scene 12's 'same steps:
+    PyTorch's Adagrad (root of the sum, ε = 0)' at 1024 px in presentation mode): the map, the 3-D
+    view and the linked plots break a long label at spaces, every line within LEGEND_CHARS, and the
+    map's legend leaves room for the extra lines (it scrolled)."""
+    s = surfaces.get("bowl")
+    long = "same steps: PyTorch's Adagrad (root of the sum, ε = 0)"
+    path = np.array([[-8.0, 1.0], [-4.0, 0.5], [0.0, 0.0]])
+    t = optimizers.run(s, "gd", steps=3, lr=0.01)
+    tracks = [F.Track(long, F.PALETTE[0], path, loss=np.ones(3)), F.Track("GD", F.PALETTE[1], path, loss=np.ones(3))]
+    names = [d["name"] for d in F.map_figure(s, tracks, presentation=presentation).to_dict()["data"]
+             if d.get("meta") == "path"]
+    names3d = [d.name for d in F.surface3d_figure(s, tracks, presentation=presentation).data if d.meta == "path"]
+    series = F.Series(long, F.PALETTE[0], t.loss, t.grad_norm, t.lr, t.step_size, t.m)
+    linked = F.linked_figure([series], presentation=presentation).to_dict()
+    names_linked = {d["name"] for d in linked["data"]}
+    width = F.LEGEND_CHARS[presentation]
+    for got in (names, names3d, sorted(names_linked)):
+        assert got[0].replace("<br>", " ") == long and "<br>" in got[0]
+        assert max(len(line) for line in got[0].split("<br>")) <= width
+    assert names[1] == "GD"
+    assert F._legend_rows([names[0]], 12, width=10_000) == names[0].count("<br>") + 1  # one entry, its lines
+    assert F._legend_rows(["a", "b<br>c", "d"], 12, width=10_000) == 2  # one row, as tall as its tallest entry
+    assert F.legend_label("a " + "x" * 60) == "a<br>" + "x" * 60  # a word longer than a line keeps its own
+
+
 def test_short_log_axes_label_their_ticks_in_full():
     """plotly labels a short log axis' in-between ticks with their digit alone: the η panel read
     10⁻¹, 5, 2, 10⁻² (0.05 as "5"), the epoch-time axis put a "5" below 1. Each tick now carries its

@@ -80,14 +80,18 @@ def run_spec(setup: Setup, opt: OptSpec, start: tuple[float, float]) -> dict:
 
 
 # --------------------------------------------------------------------------- export
-EXPORT_MAX_ROWS = 20_000  # per trajectory; longer runs are exported every k-th step (said in the file)
+EXPORT_MAX_STEPS = 20_000  # runs up to this long are exported whole; longer ones one step in k (said on the page)
 
 
-def export_indices(n_points: int, max_rows: int = EXPORT_MAX_ROWS) -> np.ndarray:
-    """Every step when few enough, else every k-th step and the last."""
-    if n_points <= max_rows:
-        return np.arange(n_points)
-    k = math.ceil(n_points / max_rows)
+def export_stride(n_points: int, max_steps: int = EXPORT_MAX_STEPS) -> int:
+    """k: a run of n_points points (steps + 1) is exported one step in k (1: every step)."""
+    return max(1, math.ceil((n_points - 1) / max_steps))
+
+
+def export_indices(n_points: int, max_steps: int = EXPORT_MAX_STEPS) -> np.ndarray:
+    """Every step of a run of up to max_steps steps; of a longer one every k-th step and the last
+    (at most max_steps + 2 rows)."""
+    k = export_stride(n_points, max_steps)
     return np.unique(np.append(np.arange(0, n_points, k), n_points - 1))
 
 
@@ -112,7 +116,7 @@ BOM = "\ufeff"  # a UTF-8 byte-order mark: without it Excel reads "GD η=0.01" a
 def trajectories_csv(results: list[tuple[str, dict]]) -> str:
     """CSV, one row per (optimizer, step): the point θ_t, f, ‖g_t‖, and η_t, m_t, σ_t of the update
     that leaves θ_t (empty on the last point), and whether the run had diverged by then. Runs longer
-    than EXPORT_MAX_ROWS are thinned. UTF-8 with a byte-order mark (BOM), for Excel."""
+    than EXPORT_MAX_STEPS steps are thinned (export_indices). UTF-8 with a byte-order mark (BOM), for Excel."""
     buf = io.StringIO()
     buf.write(BOM)
     w = csv.writer(buf)

@@ -135,6 +135,24 @@ MODEBAR_PX = {False: 24, True: 30}
 FONT_PX = {False: 13, True: 22}  # the figures' font size, on a screen and in presentation mode
 
 
+# characters per legend line: a longer run label wraps at a space (a horizontal legend entry wider
+# than its plot is cut at the right edge: a map column at 1024 px in presentation mode is ~470 px,
+# 36 characters of its 21 px legend font; a phone's plot ~350 px, 44 of 12 px)
+LEGEND_CHARS = {False: 44, True: 36}
+
+
+def legend_label(label: str, presentation: bool = False) -> str:
+    """`label` for a legend: broken into lines of at most LEGEND_CHARS characters at spaces (a word
+    longer than that keeps its own line)."""
+    width, lines = LEGEND_CHARS[presentation], []
+    for word in str(label).split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _style(presentation: bool) -> dict:
     return dict(font=FONT_PX[presentation], line=4.0 if presentation else 2.0,
                 head=20 if presentation else 12, mark=16 if presentation else 11, modebar=MODEBAR_PX[presentation])
@@ -217,7 +235,8 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
     for rank, tr in sorted(enumerate(tracks), key=lambda it: not it[1].reference):
         idx = path_indices(len(tr.path))
         p = tr.path[idx]
-        data.append(dict(type="scatter", x=p[:, 0], y=p[:, 1], mode="lines", name=tr.label, meta="path",
+        data.append(dict(type="scatter", x=p[:, 0], y=p[:, 1], mode="lines", name=legend_label(tr.label, presentation),
+                         meta="path",
                          legendgroup=tr.label, legendrank=1001 + rank,
                          line=dict(color=tr.color, width=path_width or st_["line"]),
                          customdata=idx, hovertemplate=f"{tr.label}<br>step %{{customdata}}<br>"
@@ -286,7 +305,7 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
     return FigureSpec(spec)
 
 
-LEGEND_ROWS = 4            # rows of the map's legend shown before it scrolls
+LEGEND_ROWS = 6            # lines of the map's legend shown before it scrolls (a wrapped label takes two)
 AXIS_COLOR = "#31333f"     # tick labels and axis titles: Streamlit's text colour, not its pale grey (projectors)
 
 
@@ -300,13 +319,15 @@ def _legend_rows(names: list[str], font: int, width: int = 440) -> int:
     character plus the symbol); `width` is a little over a phone's (about 280 px): narrower and the
     rows sit a little closer to the plot (the player keeps a margin for that), wider and they sit
     further down, taking height from the map on a projector."""
-    rows, used = 1, 0.0
+    rows, used, tall = 0, 0.0, 1  # rows of the rows done; the row being filled: its width, its lines
     for name in names:
-        w = 0.55 * font * len(str(name)) + 46
+        lines = str(name).split("<br>")
+        w = 0.55 * font * max(map(len, lines)) + 46
         if used and used + w > width:
-            rows, used = rows + 1, 0.0
+            rows, used, tall = rows + tall, 0.0, 1
         used += w
-    return rows if names else 0
+        tall = max(tall, len(lines))
+    return rows + tall if names else 0
 
 
 @lru_cache(maxsize=64)
@@ -381,7 +402,8 @@ def surface3d_figure(surface, tracks: list[Track], *, presentation: bool = False
             continue
         idx = path_indices(len(tr.path), 1000)
         z = lift(tr.loss[idx]) + lift_by
-        data.append(go.Scatter3d(x=tr.path[idx, 0], y=tr.path[idx, 1], z=z, mode="lines", name=tr.label,
+        data.append(go.Scatter3d(x=tr.path[idx, 0], y=tr.path[idx, 1], z=z, mode="lines",
+                                 name=legend_label(tr.label, presentation),
                                  meta="path", line=dict(color=tr.color, width=st_["line"] * 2)))
         fin = np.flatnonzero(np.isfinite(tr.loss))
         if fin.size:
@@ -465,7 +487,8 @@ def linked_figure(series: list[Series], *, loss_log: bool = True, presentation: 
             for x, y, dash in lines:
                 y = np.asarray(y, float)
                 i = envelope_indices(y)
-                data.append(dict(type="scatter", x=x[i].astype(np.int32), y=y[i], mode="lines", name=s.label,
+                data.append(dict(type="scatter", x=x[i].astype(np.int32), y=y[i], mode="lines",
+                                 name=legend_label(s.label, presentation),
                                  legendgroup=s.label, showlegend=first, meta=row,
                                  line=dict(color=s.color, width=st_["line"] * 0.75, dash=dash),
                                  hovertemplate=f"{s.label}<br>t=%{{x}}<br>%{{y:.4g}}<extra></extra>",
