@@ -1,6 +1,4 @@
 """Entry point: `streamlit run app.py`. Routes between the pages and holds the shared controls."""
-import os
-
 import streamlit as st
 import torch
 
@@ -27,14 +25,13 @@ elif not st.session_state["presentation"] and "present" in st.query_params:
 st.set_page_config(page_title="Error-surface visualizer", page_icon="⛰️", layout="wide",
                    initial_sidebar_state="collapsed" if st.session_state["presentation"] else "auto")
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 PAGES = [("pages/playground.py", "Playground", "playground-page", ":material/landscape:"),
          ("pages/tour.py", "Lecture tour", "tour", ":material/school:"),
          ("pages/batch.py", "Batch size & noise", "batch", ":material/scatter_plot:"),
          ("pages/sweep.py", "Sweep", "sweep", ":material/grid_on:")]
 # the Playground is the default page, served at "/"; its url_path is only a name the default page reserves
 pages = [st.Page(path, title=title, url_path=url, icon=icon, default=(url == "playground-page"))
-         for path, title, url, icon in PAGES if os.path.exists(os.path.join(HERE, path))]
+         for path, title, url, icon in PAGES]
 
 
 def playground_alias():
@@ -47,7 +44,7 @@ def playground_alias():
 alias = st.Page(playground_alias, title="Playground", url_path="playground", visibility="hidden")
 # links to the Playground from other pages point at the alias: Streamlit writes a link to the default
 # page as a bare "?query", which a new tab (or a copied link) resolves against the current page
-entry.PLAYGROUND_LINK = alias
+st.session_state[entry.PLAYGROUND_PAGE] = alias
 nav = st.navigation(pages + [alias], position="top")
 
 left, right = st.columns(2, vertical_alignment="center")

@@ -15,6 +15,7 @@ Pure library: no streamlit.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -55,9 +56,15 @@ def synthetic_mnist(n: int = N_EXAMPLES, seed: int = 0, device="cpu") -> tuple[t
 
 
 def _mlp(device) -> torch.nn.Module:
-    torch.manual_seed(0)
-    return torch.nn.Sequential(torch.nn.Linear(N_FEATURES, HIDDEN), torch.nn.ReLU(),
-                               torch.nn.Linear(HIDDEN, N_CLASSES)).to(device=device, dtype=torch.float32)
+    """The MLP, initialised from seed 0 without touching the process's random state (a server's other
+    sessions draw from it)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return torch.nn.Sequential(torch.nn.Linear(N_FEATURES, HIDDEN), torch.nn.ReLU(),
+                                   torch.nn.Linear(HIDDEN, N_CLASSES)).to(device=device, dtype=torch.float32)
+
+
+_MEASURING = threading.Lock()  # one measurement at a time in a process: two at once would time each other
 
 
 def measure(batch_sizes: Sequence[int] = BATCH_SIZES, *, budget_s: float = 0.6, min_repeats: int = 3,
@@ -79,6 +86,11 @@ def measure(batch_sizes: Sequence[int] = BATCH_SIZES, *, budget_s: float = 0.6, 
         bs.append(int(b))
     if not (math.isfinite(budget_s) and 0 < budget_s <= 30):
         raise ValueError(f"Invalid time budget {budget_s!r} (expected seconds in (0, 30])")
+    with _MEASURING:
+        return _measure(bs, budget_s, min_repeats, max_repeats, dev, n_examples, seed, progress)
+
+
+def _measure(bs, budget_s, min_repeats, max_repeats, dev, n_examples, seed, progress) -> Timing:
     x, y = synthetic_mnist(n_examples, seed, dev)
     order = torch.randperm(n_examples, generator=torch.Generator().manual_seed(int(seed))).to(dev)
     model = _mlp(dev)

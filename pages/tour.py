@@ -27,9 +27,8 @@ from tour import links  # noqa: E402
 from tour import scenes as S  # noqa: E402
 from ui import compat, controls, entry, limits, runs, share  # noqa: E402
 from viz import figures as F  # noqa: E402
-from ui.entry import ensure_entry  # noqa: E402
 
-ensure_entry()  # a deep link on a fresh server still runs under app.py
+entry.ensure_entry()  # a deep link on a fresh server still runs under app.py
 
 ss = st.session_state
 presentation = bool(ss.get("presentation", False))
@@ -193,9 +192,9 @@ with num_col:
         st.info(result.note, icon=":material/info:")
     setup, link_note = links.playground_link(scene, convention, surface)
     try:
-        st.page_link(entry.PLAYGROUND_LINK or "pages/playground.py", label="Open in Playground",
+        st.page_link(entry.playground_page(), label="Open in Playground",
                      icon=":material/landscape:",
-                     query_params=links.playground_query(scene, convention, surface))
+                     query_params=share.encode(setup))
     except Exception:  # no navigation (the page run on its own): a plain relative link does the same
         st.link_button("Open in Playground", url=share.link(setup), icon=":material/landscape:")
     if link_note:

@@ -35,4 +35,4 @@ def get(name: str) -> Surface:
         raise ValueError(f"Unknown surface {name!r}; choose one of {', '.join(_REGISTRY)}") from None
 
 
-__all__ = ["Surface", "Bounds", "Point", "get", "names"] + list(_REGISTRY)
+__all__ = ["Surface", "Bounds", "Point", "FormulaError", "get", "names"] + list(_REGISTRY)

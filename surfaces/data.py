@@ -59,15 +59,6 @@ class DataSurface(Surface):
         """Per-example losses (..., N) at points xy (..., 2) (torch, differentiable)."""
         return self.per_example(xy[..., 0], xy[..., 1], torch)
 
-    def example_grads(self, xy) -> np.ndarray:
-        """∇ℓ_i at one point (2,) for every example: (N, 2), by autograd one example at a time."""
-        p = torch.as_tensor(np.asarray(xy, float), dtype=torch.float64).requires_grad_(True)
-        out = []
-        for i in range(self.n_examples):
-            (g,) = torch.autograd.grad(self.example_losses(p)[..., i].sum(), p)
-            out.append(g.numpy())
-        return np.stack(out)
-
     def hessian(self, xy, h: float = 1e-4) -> np.ndarray:
         """The 2×2 Hessian of the full loss at xy by central differences of the autograd gradient."""
         xy = np.asarray(xy, float)
@@ -82,7 +73,7 @@ class DataSurface(Surface):
 def _check_n(n) -> int:
     try:
         n_int = int(n)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(±inf)
         raise ValueError(f"Invalid number of examples: {n!r} (expected an integer in [2, {MAX_EXAMPLES}])") from None
     if n_int != n or not 2 <= n_int <= MAX_EXAMPLES:
         raise ValueError(f"Invalid number of examples: {n!r} (expected an integer in [2, {MAX_EXAMPLES}])")

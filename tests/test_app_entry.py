@@ -3,21 +3,10 @@ STYLE.md: with st.navigation the entry file is dropped from the second widget ch
 first change is checked here; the browser tests switch it back and forth)."""
 import os
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import entry as ui_entry
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
-
-
-@pytest.fixture(autouse=True)
-def _leave_no_playground_link():
-    """app.py sets ui.entry.PLAYGROUND_LINK for the process: pages run alone afterwards (the tour's
-    AppTests) would link to this test's page instead of drawing their own link button."""
-    saved = ui_entry.PLAYGROUND_LINK
-    yield
-    ui_entry.PLAYGROUND_LINK = saved
 
 
 def entry(query: dict | None = None) -> AppTest:

@@ -11,8 +11,6 @@ import concurrent.futures
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import ws_client  # noqa: E402

@@ -200,6 +200,11 @@ def test_bad_input_is_a_clear_error():
         mb.run(s, "gd", lr=-1.0)
     with pytest.raises(ValueError, match="examples"):
         sd.regression(1)
+    for n in (math.inf, -math.inf, math.nan, 2.5):  # int(±inf) raised OverflowError, not a clear message
+        with pytest.raises(ValueError, match="number of examples"):
+            sd.regression(n)
+        with pytest.raises(ValueError, match="number of examples"):
+            sd.sharp_flat(n)
     with pytest.raises(ValueError, match="batch size"):
         noise.noise_std(0, N, 1.0)
     with pytest.raises(ValueError, match="Unknown escape"):

@@ -384,11 +384,12 @@ def test_compose_hyper_splits_betas():
 def test_playground_link_of_a_composed_adam_carries_its_betas():
     """Scene 12 with ema × adam: its named twin is Adam (torch) with betas (0.9, 0.999). The link must
     decode to runs that retrace the scene's, betas in their order."""
-    from tour.links import carried_runs, playground_query
+    from tour.links import carried_runs, playground_link
+    from ui import share
     from ui.runs import engine_args
 
     scene = S.composed_scene(S.get(12), "ema", "adam", "constant", {}, 0.05)
-    back, notes = share.decode(playground_query(scene, None, "himmelblau"))
+    back, notes = share.decode(share.encode(playground_link(scene, None, "himmelblau")[0]))
     assert notes == []
     named = [o for o in back.opts if o.name == "adam"]
     assert named and (named[0].p["beta1"], named[0].p["beta2"]) == (0.9, 0.999)

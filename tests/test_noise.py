@@ -123,6 +123,18 @@ def test_measure_times_at_most_max_repeats():
     assert all(1 <= r <= 2 for r in t.repeats) and all(np.isfinite(t.per_update_s))
 
 
+def test_measure_leaves_the_process_random_state_alone():
+    """The MLP is initialised from seed 0 in a forked random state: "Measure now" reset the server's
+    global torch RNG (every session's) to seed 0."""
+    import torch
+
+    torch.manual_seed(1234)
+    torch.rand(3)
+    before = torch.get_rng_state()
+    hardware.measure((1, 5), budget_s=0.01, min_repeats=1, max_repeats=2, device="cpu", n_examples=50)
+    assert torch.equal(before, torch.get_rng_state())
+
+
 # ------------------------------------------------------------------ figures
 def test_empty_figures_are_a_clear_error():
     with pytest.raises(ValueError, match="No escape results"):

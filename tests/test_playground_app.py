@@ -145,6 +145,9 @@ def test_click_selection_gives_the_start():
                                    {"curve_number": 1, "x": -4.5, "y": 0.75}]}}
     assert controls.start_from_selection(ev, grid_curve=1) == (-4.5, 0.75)
     assert controls.start_from_selection(ev) == (1.0, 2.0)
+    # the map's callback prefers the click grid: the trace index it names is the grid's in the figure
+    fig = F.map_figure(surfaces.get("bowl"), [F.Track("GD", "#000", np.zeros((3, 2)))], start=(0.0, 0.0))
+    assert F.trace_index(fig, "click-grid") == controls.CLICK_GRID_TRACE == 1
     assert controls.start_from_selection({"selection": {"points": []}}) is None
     assert controls.start_from_selection(None) is None
     assert controls.start_from_selection({"selection": {"points": [{"x": "nan", "y": 1}]}}) is None

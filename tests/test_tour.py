@@ -415,7 +415,7 @@ def test_playground_link_carries_the_scene():
     """The "Open in Playground" link (ui.share's query format) decodes back to the same setup without
     a single note (nothing clamped or ignored), and each optimizer it carries, run the way the
     Playground runs it (ui.runs.engine_args), retraces the scene's own run to 1e-12."""
-    from tour.links import carried_runs, playground_link, playground_query
+    from tour.links import carried_runs, playground_link
     from ui import share
     from ui.runs import engine_args
 
@@ -430,7 +430,7 @@ def test_playground_link_carries_the_scene():
               for mom, rms in product(optimizers.MOMENTUM_PARTS, optimizers.RMS_PARTS)]
     for scene, conv, surface in cases:
         setup, note = playground_link(scene, conv, surface)
-        back, notes = share.decode(playground_query(scene, conv, surface))
+        back, notes = share.decode(share.encode(setup))  # the query the page links with
         assert back == setup and notes == [], (scene.number, notes)
         carried = carried_runs(scene)
         assert bool(note) == (len(carried) < len(scene.runs))

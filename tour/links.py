@@ -55,8 +55,3 @@ def playground_link(scene: Scene, convention: str | None = None, surface: str | 
     note = (f"Opens without “{'”, “'.join(left)}”: the Playground uses one schedule and one clipping "
             "setting for all its optimizers.") if left else ""
     return share.canonical(setup), note
-
-
-def playground_query(scene: Scene, convention: str | None = None, surface: str | None = None) -> dict:
-    """The query parameters for st.page_link / st.switch_page (repeated `opt` as a list)."""
-    return share.encode(playground_link(scene, convention, surface)[0])

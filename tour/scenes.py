@@ -62,11 +62,12 @@ class Scene:
     conventions: tuple[str, ...] = ()  # offered by the convention switch, default first; () = none
     convention_note: str = ""          # what the switch changes in the picture
     surfaces: tuple[str, ...] = ()     # other surfaces the scene can be shown on (scene 8)
-    plots: tuple[str, ...] = ("loss", "grad_norm")  # the side plots (see pages/tour.py)
+    plots: tuple[str, ...] = ("loss", "grad_norm")  # the side plots (tour.figures.PLOTS)
     note: str = ""                     # an extra remark under the figure
     path_width: float | None = None    # thinner paths where a run bounces densely (scene 1)
     playground_runs: tuple[int, ...] = ()  # runs carried to the Playground (one schedule and one
-                                           # clipping for all there); () = the non-reference runs
+                                           # clipping for all there); () = every run with the first
+                                           # run's schedule and clipping (tour.links.carried_runs)
 
     @property
     def convention(self) -> str:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 
 from . import limits as L
 
@@ -44,10 +45,17 @@ _LOG = logging.getLogger(__name__)
 _ARRAYS = frozenset({"double_array_value", "int_array_value", "string_array_value"})
 NOTES = "ui_input_notes"   # session-state key: this rerun's notes on corrected widget values
 _installed = False
+_INSTALL_LOCK = threading.Lock()
 
 
 def install() -> bool:
-    """Install the guard (idempotent). True when it is in place."""
+    """Install the guard (idempotent, and once however many sessions' first reruns call it at the
+    same time: a second wrapper would wrap the first). True when it is in place."""
+    with _INSTALL_LOCK:
+        return _install()
+
+
+def _install() -> bool:
     global _installed
     if _installed:
         return True

@@ -20,6 +20,7 @@ from optimizers import schedules
 from . import limits as L
 from . import compat, share
 from .share import COMPOSE, COMPOSE_USES, LABELS, PARAMS, OptSpec, Setup, torch_only
+from viz.figures import CLICK_GRID_TRACE
 
 CUSTOM = "custom"   # the surface picker's "Custom formula" entry
 FORMULA = "x**2 + 3*y**2"  # the formula box's starter
@@ -336,7 +337,7 @@ def on_map_select():
     """plotly selection on the map (a click on the invisible grid or a path): move the start there."""
     ss = st.session_state
     ev = ss.get("pg_map")
-    point = start_from_selection(ev)
+    point = start_from_selection(ev, grid_curve=CLICK_GRID_TRACE)
     if point is None:
         return
     try:

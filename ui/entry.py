@@ -13,9 +13,16 @@ import streamlit as st
 
 from . import compat
 
-# app.py's hidden /playground page (see there), for st.page_link from other pages; None when a page
-# runs on its own (AppTest), where st.page_link has no navigation to point into
-PLAYGROUND_LINK = None
+# session-state key: app.py's hidden /playground page (see there), for st.page_link from other pages.
+# Per session, not a module global that every session's rerun would write (and that outlived an
+# AppTest of app.py in the test process).
+PLAYGROUND_PAGE = "entry_playground_page"
+
+
+def playground_page():
+    """Where a link to the Playground points: app.py's /playground page, or the page file when a page
+    runs on its own (AppTest), where st.page_link has no navigation to point into."""
+    return st.session_state.get(PLAYGROUND_PAGE) or "pages/playground.py"
 
 
 def ensure_entry() -> None:

@@ -214,12 +214,11 @@ def md_code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def show_notes(notes: Sequence[str], where=None):
+def show_notes(notes: Sequence[str]):
     """Show the notes (deduplicated) as one visible info box."""
     if not notes:
         return
     import streamlit as st
 
-    box = where or st
     seen = list(dict.fromkeys(notes))
-    box.info("Some inputs were adjusted:\n\n" + "\n".join(f"- {md_escape(n)}" for n in seen), icon="ℹ️")
+    st.info("Some inputs were adjusted:\n\n" + "\n".join(f"- {md_escape(n)}" for n in seen), icon="ℹ️")

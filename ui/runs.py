@@ -1,6 +1,6 @@
 """Cached runs of the optimizer engine, keyed on plain values, returning numpy.
 
-`run_spec(setup_surface, opt, start, ...)` is the one entry point pages use: st.cache_data keys it
+`run_spec(setup, opt, start)` is the one entry point pages use: st.cache_data keys it
 on strings, numbers and tuples (never tensors or lambdas), so dragging a slider back is instant and
 many students with the same setup share the work. `max_entries` bounds memory: a 100,000-step run
 holds about 7 MB of records (η_t/σ_t is not stored: `step_size(r)` gives it).
@@ -23,7 +23,7 @@ import streamlit as st
 import optimizers
 import surfaces
 
-from .share import COMPOSE, OptSpec, Setup, torch_only
+from .share import COMPOSE, COMPOSE_USES, OptSpec, Setup, torch_only
 
 RUN_CACHE_ENTRIES = 64
 RECORDS = ("path", "loss", "grad_norm", "lr", "m", "sigma")  # step_size = lr / sigma: not stored twice
@@ -33,8 +33,6 @@ def engine_args(opt: OptSpec, convention: str) -> tuple[Any, dict]:
     """(optimizer argument for optimizers.run, hyperparameters) for one OptSpec."""
     p = opt.p
     if opt.name == COMPOSE:
-        from .share import COMPOSE_USES
-
         keys = ("lr",) + COMPOSE_USES[p["mom"]] + COMPOSE_USES[p["rms"]]
         hp = {k: p[k] for k in dict.fromkeys(keys)}
         return optimizers.compose(p["mom"], p["rms"], **hp), {}

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import inspect
 import urllib.parse
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
 import optimizers
@@ -142,7 +142,6 @@ class Setup:
     clip: float | None = None
     device: str = "auto"
     view: str = "2d"
-    extra: tuple = field(default=(), compare=False)
 
     def with_(self, **kw) -> "Setup":
         return replace(self, **kw)

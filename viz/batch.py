@@ -7,7 +7,7 @@ from plotly.subplots import make_subplots
 
 from .figures import FONT_PX, MODEBAR_PX, log_ticks
 
-COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#8c564b")  # Okabe & Ito's (viz.figures.PALETTE)
+COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#8c564b")  # five of Okabe & Ito's (as viz.figures.PALETTE), then a brown
 MAX_POINTS = 2000
 
 

@@ -212,7 +212,7 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
     lx, ly, png, _, _ = map_background(surface)
     data = [dict(type="scatter", x=lx, y=ly, mode="lines", line=dict(color="rgba(60,80,110,0.45)", width=1),
                  hoverinfo="skip", showlegend=False, meta="levels", name="level lines")]
-    if clickable:
+    if clickable:  # right after the level lines: CLICK_GRID_TRACE
         gx, gy, gf = _click_grid(surface)
         data.append(dict(
             type="scatter", x=gx, y=gy, customdata=gf,
@@ -305,6 +305,7 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
     return FigureSpec(spec)
 
 
+CLICK_GRID_TRACE = 1       # the clickable map's invisible click grid: its trace index (curve_number in a selection)
 LEGEND_ROWS = 6            # lines of the map's legend shown before it scrolls (a wrapped label takes two)
 AXIS_COLOR = "#31333f"     # tick labels and axis titles: Streamlit's text colour, not its pale grey (projectors)
 

@@ -174,8 +174,7 @@ def test_setup_survives_a_visit_to_another_page(app_url, page, wait_idle):
     state = wait_map(page, wait_idle)
     assert state["n_paths"] == 1
     others = page.get_by_test_id("stTopNavLink").filter(has_not_text="Playground")
-    if others.count() == 0:
-        pytest.skip("no other page in the navigation yet")
+    assert others.count() == 3  # the tour, batch and sweep pages
     others.first.click()
     page.wait_for_function("() => !location.search.includes('steps=123')", timeout=60_000)
     wait_idle(page)
