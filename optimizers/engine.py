@@ -206,7 +206,7 @@ def lr_table(schedule: str, steps: int, base_lr, schedule_args: dict | None, opt
     applies it, η_t / (1 + (n − 1)·lr_decay), one decay for all trajectories or one per trajectory."""
     args = schedules.check_schedule(schedule, schedule_args or {})
     lr = schedules.lr_at(schedule, steps, np.asarray(base_lr, dtype=float), args)
-    if _is_nonzero(opt.lr_decay):
+    if presets.any_nonzero(opt.lr_decay):
         decay = _numpy(opt.lr_decay).reshape(-1)
         t = np.arange(steps, dtype=float)
         if decay.size == 1:
@@ -245,10 +245,6 @@ def _number(name, value, expected, ok) -> float:
 def _numpy(v) -> np.ndarray:
     """A hyperparameter (number, sequence or tensor on any device) as a float64 array."""
     return v.detach().cpu().numpy().astype(float) if torch.is_tensor(v) else np.asarray(v, dtype=float)
-
-
-def _is_nonzero(v) -> bool:
-    return bool(np.any(_numpy(v) != 0))
 
 
 def _tensorize(hp: dict, dev) -> dict:

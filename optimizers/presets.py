@@ -63,16 +63,16 @@ class Optimizer:
         else:
             rule = r"\theta_{t+1} = \theta_t - \frac{\eta_t}{\sigma_t}\, m_t"
         lines = [rule, self.rms.latex] if self.precondition_first else [rule, self.momentum.latex, self.rms.latex]
-        if _nonzero(self.weight_decay):
+        if any_nonzero(self.weight_decay):
             # λ_wd: plain λ is the lecture's momentum coefficient
             lines.append(r"\theta \leftarrow \theta(1-\eta_t\lambda_{\mathrm{wd}})" if self.decoupled_weight_decay
                          else r"g_t \leftarrow g_t + \lambda_{\mathrm{wd}}\,\theta_t")
-        if _nonzero(self.lr_decay):
+        if any_nonzero(self.lr_decay):
             lines.append(r"\eta_t \leftarrow \eta_t / (1 + t\,\text{lr\_decay})")
         return r" \\ ".join(lines)
 
 
-def _nonzero(v) -> bool:
+def any_nonzero(v) -> bool:
     """Whether a hyperparameter (a number, a per-trajectory sequence or (K, 1) tensor) is ever ≠ 0."""
     if torch.is_tensor(v):
         return bool((v != 0).any())
@@ -166,19 +166,19 @@ def resolve(name: str, convention: str = "torch", **hyper) -> tuple[str, dict, t
             check_value("beta2", value[1], 1)
         else:
             check_value(key, value)
-    if hp.get("nesterov") and (not _all(hp["momentum"], lambda v: v > 0) or _nonzero(hp["dampening"])):
+    if hp.get("nesterov") and (not _all(hp["momentum"], lambda v: v > 0) or any_nonzero(hp["dampening"])):
         raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
     if hp.get("nesterov") and convention == "lecture":  # the slides' momentum has no look-ahead form
         notes.append("The lecture convention does not define Nesterov momentum; using PyTorch's formula.")
         convention = "torch"
     if convention != "torch":
         for key in ("dampening", "weight_decay", "lr_decay", "initial_accumulator_value"):
-            if key in hp and _nonzero(hp[key]):
+            if key in hp and any_nonzero(hp[key]):
                 raise ValueError(f"{key} is a PyTorch option, not in the {convention}'s {name}; use convention='torch'")
         for key in ("centered", "amsgrad"):
             if hp.get(key):
                 raise ValueError(f"{key} is a PyTorch option, not in the {convention}'s {name}; use convention='torch'")
-        if name == "rmsprop" and _nonzero(hp["momentum"]):
+        if name == "rmsprop" and any_nonzero(hp["momentum"]):
             raise ValueError(f"RMSProp with momentum is not in the {convention}'s formulas here (the lecture has "
                              "none; the book's algorithm 8.6, with Nesterov momentum, is not implemented); "
                              "use convention='torch'")
@@ -206,9 +206,9 @@ def build(name: str, convention: str, hp: dict, notes: tuple = ()) -> Optimizer:
     common = dict(lr=hp["lr"], convention=convention, weight_decay=hp.get("weight_decay", 0.0), notes=notes)
     if name in ("gd", "momentum", "nesterov"):
         mu = hp["momentum"]
-        if convention != "torch" and (name != "gd" or _nonzero(mu)):
+        if convention != "torch" and (name != "gd" or any_nonzero(mu)):
             mom = P.Movement(mu, lookahead=hp["nesterov"])
-        elif name == "gd" and not hp["nesterov"] and not _nonzero(mu):
+        elif name == "gd" and not hp["nesterov"] and not any_nonzero(mu):
             mom = P.Identity()
         else:
             mom = P.HeavyBall(mu, hp["dampening"], hp["nesterov"])
@@ -224,7 +224,7 @@ def build(name: str, convention: str, hp: dict, notes: tuple = ()) -> Optimizer:
             rms = P.RMSEmaBook(hp["alpha"], hp["eps"])
         else:
             rms = P.RMSEma(hp["alpha"], hp["eps"], hp["centered"])
-        if _nonzero(hp["momentum"]):
+        if any_nonzero(hp["momentum"]):
             return Optimizer(name, P.HeavyBall(hp["momentum"]), rms, precondition_first=True, **common)
         return Optimizer(name, P.Identity(), rms, **common)
     if name in ("adam", "adamw"):

@@ -7,10 +7,10 @@ import numpy as np
 import streamlit as st
 
 import optimizers
-from optimizers import hardware, minibatch, noise
+from optimizers import hardware, noise
 from surfaces import data as sdata
 from viz import batch as vb
-from ui import compat, controls, limits
+from ui import compat, controls, limits, runs
 from ui.entry import ensure_entry
 
 ensure_entry()  # a deep link on a fresh server still runs under app.py
@@ -35,26 +35,6 @@ def diverged_note(r: dict, title: str) -> None:
     if r["diverged_at"] is not None:
         st.warning(f"**{title}** diverged at step {r['diverged_at']}: the update left the map by far or became "
                    "non-finite, and the path stops there.", icon="⚠️")
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def train(normalize: bool, optimizer: str, lr: float, convention: str, batch_size: int, epochs: int,
-          shuffle: bool, seed: int) -> dict:
-    s = sdata.regression(N, 0, normalize)
-    t = minibatch.run(s, optimizer, batch_size=batch_size, epochs=epochs, shuffle=shuffle, seed=seed,
-                      convention=convention, lr=lr)
-    return {"path": t.path, "loss": t.loss, "epoch_starts": t.epoch_starts, "upe": t.updates_per_epoch,
-            "diverged_at": t.diverged_at, "notes": t.notes, "first_batches": [t.batch(u).tolist() for u in range(min(3, len(t.path) - 1))]}
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def escape_results(surface: str, runs: int, seed: int):
-    return noise.escape(surface, runs=runs, seed=seed)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def sharp_flat_result(batch_sizes: tuple, runs: int, seed: int):
-    return noise.sharp_vs_flat(batch_sizes, runs=runs, seed=seed)
 
 
 def timing(batch_sizes: tuple, budget_s: float, progress=None):
@@ -89,8 +69,8 @@ limits.show_notes(compat.take_notes(note_label))
 
 surface = sdata.regression(N, 0, normalize)
 try:
-    full = train(normalize, optimizer, lr, convention, N, epochs, shuffle, seed)
-    mini = train(normalize, optimizer, lr, convention, batch_size, epochs, shuffle, seed)
+    full = runs.train_minibatch(normalize, optimizer, lr, convention, N, epochs, shuffle, seed)
+    mini = runs.train_minibatch(normalize, optimizer, lr, convention, batch_size, epochs, shuffle, seed)
 except ValueError as e:
     st.error(str(e))
     st.stop()
@@ -133,8 +113,8 @@ st.write(
     f"the bowl round (condition number {k_std:.3g}). Same optimizer, same η, same batches:")
 a, b = st.columns(2)
 try:
-    before = train(False, optimizer, lr, convention, batch_size, epochs, shuffle, seed)
-    after = train(True, optimizer, lr, convention, batch_size, epochs, shuffle, seed)
+    before = runs.train_minibatch(False, optimizer, lr, convention, batch_size, epochs, shuffle, seed)
+    after = runs.train_minibatch(True, optimizer, lr, convention, batch_size, epochs, shuffle, seed)
 except ValueError as e:
     st.error(str(e))
 else:
@@ -179,7 +159,7 @@ st.write(
     "a minibatch gradient is modelled as the full gradient plus Gaussian noise of standard deviation "
     "σ₁·√((N − B)/(B(N − 1))) — the spread of the mean of B of the N examples drawn without replacement "
     "(σ₁: the spread of one example's gradient; zero for the full batch). 100 seeded runs per batch size:")
-res = [escape_results(sname, 100, seed) for sname in noise.ESCAPE]
+res = [runs.escape_results(sname, 100, seed) for sname in noise.ESCAPE]
 st.plotly_chart(vb.projected(vb.escape_figure(res), PRESENT), key="escape_fig")
 # small fixed tables: st.table is plain HTML, so it takes the projector's font, wraps instead of cutting
 # a column off, and has no toolbar to cover the figure's legend above it (st.dataframe had all three)
@@ -206,7 +186,7 @@ st.write(
     "B = 4 on, as many runs end in the canyon as with the full batch.")
 sf_sizes = (1, 2, 4, N)
 with st.spinner("100 runs per batch size …"):
-    sf = sharp_flat_result(sf_sizes, 100, seed)
+    sf = runs.sharp_flat_result(sf_sizes, 100, seed)
 sfs = sdata.sharp_flat(N, seed)
 st.plotly_chart(vb.projected(vb.sharp_flat_figure(sfs, sf, train_fn=lambda w: sdata.train_loss_1d(sfs, w),
                                                   test_fn=lambda w: sdata.test_loss_1d(sfs, w)), PRESENT),

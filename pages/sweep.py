@@ -3,7 +3,6 @@ one batched run; click a cell to open that setting in the Playground. A thin pag
 optimizers.sweep and viz.sweep."""
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -31,24 +30,6 @@ def note_label(key: str) -> str:
         if key.startswith(prefix):
             return f"{word} {sw.SECOND.get(key.rsplit('_', 1)[-1], (key,))[0]}"
     return "Up the side" if key.startswith("sw_param_") else LABELS.get(key, key)
-
-
-def playground_lrs(lo: float, hi: float, n: int) -> tuple[float, ...]:
-    """n log-spaced rates from lo to hi, each moved to the nearest value of the Playground's η
-    slider (ui.limits.LR_GRID), repeats dropped: a clicked cell then opens with exactly its η."""
-    grid = np.asarray(L.LR_GRID)
-    want = sw.lr_grid(lo, hi, n)
-    return tuple(sorted({float(grid[np.argmin(np.abs(np.log(grid) - np.log(v)))]) for v in want}))
-
-
-def run_sweep(surface: str, optimizer: str, param: str, lrs: tuple, value_range: tuple,
-              n_values: int, steps: int, convention: str, tol: float, chunk: int | None, progress=None):
-    """The sweep, shared by every session that asks for the same one (ui.runs.SWEEPS; not
-    st.cache_data, which would replay this run's progress bar on a hit)."""
-    key = (surface, optimizer, param, lrs, value_range, n_values, steps, convention, tol, chunk)
-    return runs.SWEEPS.get(key, lambda: sw.sweep(surface, optimizer, param=param, lrs=lrs, value_range=value_range,
-                                           n_values=n_values, steps=steps, convention=convention, tol=tol,
-                                           device="auto", chunk=chunk, progress=progress))
 
 
 st.header("Sweep: which learning rate works?")
@@ -107,7 +88,7 @@ if metric == "steps to tolerance":
 L.show_notes(notes)
 
 try:
-    lrs = playground_lrs(float(lr_lo), float(lr_hi), n_lr)
+    lrs = L.playground_lrs(float(lr_lo), float(lr_hi), n_lr)
 except ValueError as e:
     st.error(str(e))
     st.stop()
@@ -116,7 +97,7 @@ work = cells * steps
 chunk = None if work <= WORK_PER_CHUNK else max(1, WORK_PER_CHUNK // steps)
 bar = st.progress(0.0, text=f"{cells} runs of {steps} steps …") if chunk is not None else None
 try:
-    result = run_sweep(surface, optimizer, param, lrs, (v_lo, v_hi), n_values, steps, convention, tol, chunk,
+    result = runs.sweep(surface, optimizer, param, lrs, (v_lo, v_hi), n_values, steps, convention, tol, chunk,
                        progress=(lambda f: bar.progress(min(f, 1.0), text=f"{f:.0%} of {cells} runs")) if bar else None)
 except ValueError as e:
     if bar is not None:

@@ -37,10 +37,6 @@ NUMBERS = [s.number for s in S.SCENES]
 # their titles on a phone (drag still zooms, a double click resets)
 SMALL_PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": [
     "zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d"]}
-PARTS_SCHEDULES = {  # scene 12's schedule choices, with arguments that fit its 3000 steps
-    "constant": {}, "exponential": {"gamma": 0.999}, "step": {"step_size": 1000, "gamma": 0.3},
-    "cosine": {"T_max": 3000}, "inverse_sqrt": {}, "warmup": {"warmup_steps": 100, "total_steps": 3000}}
-LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 # ------------------------------------------------------------------------------ which scene
@@ -90,17 +86,9 @@ def _step(delta: int):
 @st.cache_data(max_entries=64, show_spinner=False)
 def scene_runs(number: int, convention: str | None, surface: str, parts: tuple):
     """The scene's runs and measured numbers, cached on plain values (scene 2's 100,000 steps run once)."""
-    scene = scene_for(number, parts)
+    scene = S.scene_with_parts(number, parts)
     trajs = tour.run_scene(scene, convention, surface)
     return trajs, tour.measure(scene, trajs, convention, surface)
-
-
-def scene_for(number: int, parts: tuple) -> S.Scene:
-    scene = S.get(number)
-    if parts:
-        momentum, rms, schedule, lr = parts
-        scene = S.composed_scene(scene, momentum, rms, schedule, PARTS_SCHEDULES[schedule], lr)
-    return scene
 
 
 st.header("Lecture tour")
@@ -145,15 +133,15 @@ if len(scene.all_surfaces()) > 1:
 if number == 12:
     c1, c2, c3, c4 = st.columns(4)
     d_mom, d_rms, d_sched, _, d_lr = S.PARTS_DEFAULT
-    schedule = c1.selectbox("Schedule η_t", list(PARTS_SCHEDULES), index=list(PARTS_SCHEDULES).index(d_sched),
+    schedule = c1.selectbox("Schedule η_t", list(S.PARTS_SCHEDULES), index=list(S.PARTS_SCHEDULES).index(d_sched),
                             key="tour_p_sched")
     momentum = c2.selectbox("Momentum part m_t", list(optimizers.MOMENTUM_PARTS),
                             index=list(optimizers.MOMENTUM_PARTS).index(d_mom), key="tour_p_mom")
     rms = c3.selectbox("RMS part σ_t", list(optimizers.RMS_PARTS), index=list(optimizers.RMS_PARTS).index(d_rms),
                        key="tour_p_rms")
-    lr = c4.select_slider("η", LRS, value=d_lr, key="tour_p_lr")
+    lr = c4.select_slider("η", S.PARTS_LRS, value=d_lr, key="tour_p_lr")
     parts = (momentum, rms, schedule, float(lr))
-    scene = scene_for(number, parts)
+    scene = S.scene_with_parts(number, parts)
 if scene.conventions and scene.convention_note:
     st.caption(scene.convention_note)
 

@@ -442,6 +442,19 @@ def test_snap_notes_a_value_off_the_grid_by_more_than_a_tenth_of_a_percent():
     assert limits.snap_lr("lr", "0.010005", notes) == 0.01 and notes == []         # 0.05 % off
 
 
+def test_nearest_log_and_the_sweeps_rates_on_the_playground_grid():
+    """One rule for "nearest in log space" (the slider snap, the widget guard, the Sweep's η axis):
+    ties and ends included; every Sweep rate is a Playground slider value, spread as the sweep's."""
+    grid = (0.001, 0.01, 0.1, 1.0)
+    assert [limits.nearest_log(grid, v) for v in (1e-9, 0.001, 0.003, 0.0031622, 0.05, 3.0, 99.0, 0.0, -1.0)] == \
+        [0, 0, 0, 0, 2, 3, 3, 0, 0]
+    assert limits.nearest_log(grid, math.sqrt(0.001 * 0.01) * 1.001) == 1
+    lrs = limits.playground_lrs(1e-3, 1.0, 7)
+    assert set(lrs) <= set(limits.LR_GRID) and list(lrs) == sorted(lrs) and len(lrs) == 7
+    assert lrs[0] == 1e-3 and lrs[-1] == 1.0
+    assert limits.playground_lrs(0.0101, 0.0102, 5) == (0.01,)  # one slider value: one column
+
+
 def test_hyperparameters_are_kept_inside_the_engines_ranges():
     """λ = 1 never forgets (the engine's momentum range is open at 1); ε is at most 0.1 on the slider."""
     notes = []

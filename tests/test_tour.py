@@ -456,3 +456,18 @@ def test_scene12_every_choice_of_parts_runs_and_measures():
         result = tour.measure(scene, tour.run_scene(scene))
         assert all(m.value is None or np.isfinite(m.value) for m in result.measures)
         assert result.holds, (schedule, momentum, rms, [m.text() for m in result.measures])
+
+
+def test_scene_12s_choices_are_valid_and_build_its_runs():
+    """Every schedule scene 12 offers is a valid schedule for its steps, every η within the engine's
+    range; scene_with_parts builds the composed run (first) for the parts picked."""
+    from optimizers import schedules
+
+    for name, args in S.PARTS_SCHEDULES.items():
+        schedules.check_schedule(name, args)
+    assert list(S.PARTS_LRS) == sorted(S.PARTS_LRS) and all(0 < lr <= 1 for lr in S.PARTS_LRS)
+    assert S.scene_with_parts(12, ()) == S.get(12)
+    scene = S.scene_with_parts(12, ("ema", "adam", "cosine", 0.1))
+    first = scene.runs[0]
+    assert first.composed and first.optimizer == "ema+adam" and first.schedule == "cosine"
+    assert dict(first.schedule_args) == S.PARTS_SCHEDULES["cosine"] and dict(first.hyper)["lr"] == 0.1

@@ -428,6 +428,21 @@ def composed_scene(scene: Scene, momentum: str, rms: str, schedule: str, schedul
     return replace(scene, runs=parts_runs(momentum, rms, schedule, schedule_args, lr))
 
 
+PARTS_SCHEDULES = {  # scene 12's schedule choices, with arguments that fit its 3000 steps
+    "constant": {}, "exponential": {"gamma": 0.999}, "step": {"step_size": 1000, "gamma": 0.3},
+    "cosine": {"T_max": 3000}, "inverse_sqrt": {}, "warmup": {"warmup_steps": 100, "total_steps": 3000}}
+PARTS_LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # scene 12's η choices
+
+
+def scene_with_parts(number: int, parts: tuple) -> Scene:
+    """Scene `number`; for scene 12 with parts = (momentum, rms, schedule, η) picked, its runs for them."""
+    scene = get(number)
+    if parts:
+        momentum, rms, schedule, lr = parts
+        scene = composed_scene(scene, momentum, rms, schedule, PARTS_SCHEDULES[schedule], lr)
+    return scene
+
+
 def run_setup(scene: Scene, run: RunSetup, convention: str | None = None, surface: str | None = None,
               steps: int | None = None) -> optimizers.Trajectory:
     """Run one of a scene's setups with the library (optimizers.run)."""

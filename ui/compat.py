@@ -154,8 +154,7 @@ def correct(serde, w, prev) -> tuple[bool, str | None]:
         if v is None or len(unknown) > 1 or not all(_real(o) for o in options):
             return False, f"{L.short(unknown[0])} is not one of the slider's values; {kept}."
         if min(options) > 0:  # η, ε: nearest in log space
-            v = min(max(v, min(options)), max(options))
-            best = min(range(len(options)), key=lambda i: abs(math.log(options[i]) - math.log(v)))
+            best = L.nearest_log(options, v)
         else:
             best = min(range(len(options)), key=lambda i: abs(options[i] - v))
         label = next(s for s, i in index.items() if i == best)

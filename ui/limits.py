@@ -16,6 +16,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from optimizers.sweep import lr_grid
+
 # --------------------------------------------------------------------------- the limits
 STEPS = (1, 100_000)                 # updates per run (the engine allows more; a page does not)
 MAX_OPTIMIZERS = 8                   # trajectories racing on one map
@@ -147,11 +149,23 @@ LR_GRID = log_grid(*LR)
 EPS_GRID = tuple(10.0**k for k in range(-12, 0))
 
 
+def nearest_log(grid: Sequence[float], value: float) -> int:
+    """Index of the value of a positive `grid` nearest to `value` in log space (`value` clamped to
+    the grid's range first; a `value` ≤ 0 is nearest to the smallest)."""
+    g = np.asarray(grid, float)
+    v = min(max(value, g.min()), g.max())
+    return int(np.argmin(np.abs(np.log(g) - math.log(v)))) if v > 0 else int(np.argmin(g))
+
+
+def playground_lrs(lo: float, hi: float, n: int) -> tuple[float, ...]:
+    """n log-spaced rates from lo to hi (the Sweep's η axis), each moved to the nearest value of the
+    Playground's η slider (LR_GRID), repeats dropped: a clicked cell then opens with exactly its η."""
+    return tuple(sorted({float(LR_GRID[nearest_log(LR_GRID, v)]) for v in lr_grid(lo, hi, n)}))
+
+
 def snap(name: str, value: float, grid: Sequence[float], notes: list) -> float:
     """The grid value nearest to `value` in log space (with a note when it differs by > 0.1 %)."""
-    g = np.asarray(grid, float)
-    v = min(max(value, g[0]), g[-1])
-    best = float(g[np.argmin(np.abs(np.log(g) - math.log(v)))]) if v > 0 else float(g[0])
+    best = float(np.asarray(grid, float)[nearest_log(grid, value)])
     if abs(best - value) > 1e-3 * abs(value):
         notes.append(f"{name}: {fmt(value)} is not on the slider; using the nearest value {fmt(best)}.")
     return best

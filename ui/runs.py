@@ -5,7 +5,9 @@ on strings, numbers and tuples (never tensors or lambdas), so dragging a slider 
 many students with the same setup share the work. `max_entries` bounds memory: a 100,000-step run
 holds about 7 MB of records (η_t/σ_t is not stored: `step_size(r)` gives it).
 
-`trajectories_csv` / `trajectories_json` turn results into export files (pure functions).
+`trajectories_csv` / `trajectories_json` turn results into export files (pure functions); `sweep`
+and the Batch page's `train_minibatch`, `escape_results`, `sharp_flat_result` are the other pages'
+cached runs.
 """
 from __future__ import annotations
 
@@ -22,6 +24,9 @@ import streamlit as st
 
 import optimizers
 import surfaces
+from optimizers import minibatch, noise
+from optimizers import sweep as sw
+from surfaces import data as sdata
 
 from .share import COMPOSE, COMPOSE_USES, OptSpec, Setup, torch_only
 
@@ -182,6 +187,16 @@ class SharedCache:
 SWEEPS = SharedCache(16)
 
 
+def sweep(surface: str, optimizer: str, param: str, lrs: tuple, value_range: tuple, n_values: int, steps: int,
+          convention: str, tol: float, chunk: int | None, progress=None):
+    """optimizers.sweep.sweep, shared by every session that asks for the same one (SWEEPS; not
+    st.cache_data, which would replay this run's progress bar on a hit)."""
+    key = (surface, optimizer, param, lrs, value_range, n_values, steps, convention, tol, chunk)
+    return SWEEPS.get(key, lambda: sw.sweep(surface, optimizer, param=param, lrs=lrs, value_range=value_range,
+                                          n_values=n_values, steps=steps, convention=convention, tol=tol,
+                                          device="auto", chunk=chunk, progress=progress))
+
+
 @st.cache_resource(max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
 def _cached_figure(key: tuple, _build):
     return _build()
@@ -193,3 +208,28 @@ def cached_figure(key: tuple, build):
     and dragging a slider back is instant. The shared figure is only read, never changed: a
     FigureSpec (viz/spec.py) refuses changes, and st.plotly_chart encodes it without copying."""
     return _cached_figure(key, build)
+
+
+# --------------------------------------------------------------------------- the Batch page's runs
+@st.cache_data(max_entries=64, show_spinner=False)
+def train_minibatch(normalize: bool, optimizer: str, lr: float, convention: str, batch_size: int, epochs: int,
+                    shuffle: bool, seed: int) -> dict:
+    """Minibatch training on the N_DEFAULT-example regression (raw or normalised feature), as plain values."""
+    s = sdata.regression(sdata.N_DEFAULT, 0, normalize)
+    t = minibatch.run(s, optimizer, batch_size=batch_size, epochs=epochs, shuffle=shuffle, seed=seed,
+                      convention=convention, lr=lr)
+    return {"path": t.path, "loss": t.loss, "epoch_starts": t.epoch_starts, "upe": t.updates_per_epoch,
+            "diverged_at": t.diverged_at, "notes": t.notes,
+            "first_batches": [t.batch(u).tolist() for u in range(min(3, len(t.path) - 1))]}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def escape_results(surface: str, runs: int, seed: int):
+    """noise.escape with the page's settings (cached: the same for every student)."""
+    return noise.escape(surface, runs=runs, seed=seed)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def sharp_flat_result(batch_sizes: tuple, runs: int, seed: int):
+    """noise.sharp_vs_flat with the page's settings (cached: the same for every student)."""
+    return noise.sharp_vs_flat(batch_sizes, runs=runs, seed=seed)

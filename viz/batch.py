@@ -5,17 +5,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import FONT_PX, MODEBAR_PX, log_ticks
+from .figures import FONT_PX, MODEBAR_PX, even_indices, log_ticks
 
 COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#8c564b")  # five of Okabe & Ito's (as viz.figures.PALETTE), then a brown
 MAX_POINTS = 2000
-
-
-def _thin(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
-    """Indices 0 … n−1 thinned evenly to at most max_points (first and last kept)."""
-    if n <= max_points:
-        return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
 
 
 def projected(fig: go.Figure, presentation: bool) -> go.Figure:
@@ -44,7 +37,7 @@ def loss_map(surface, paths: list[tuple[str, np.ndarray]], *, title: str = "", h
                                ncontours=18, contours=dict(coloring="heatmap", showlines=True),
                                line=dict(width=0.5), opacity=0.55, hoverinfo="skip", name="loss"))
     for i, (label, path) in enumerate(paths):
-        idx = _thin(len(path))
+        idx = even_indices(len(path), MAX_POINTS)
         c = COLORS[i % len(COLORS)]
         fig.add_trace(go.Scatter(x=path[idx, 0], y=path[idx, 1], mode="lines+markers", name=label,
                                  line=dict(color=c, width=2), marker=dict(size=3, color=c)))
@@ -69,7 +62,7 @@ def loss_curves(curves: list[tuple[str, np.ndarray, np.ndarray]], *, x_title: st
     """Full-data loss against x (epochs, or updates) for several runs: (label, x, loss)."""
     fig = go.Figure()
     for i, (label, x, y) in enumerate(curves):
-        idx = _thin(len(x))
+        idx = even_indices(len(x), MAX_POINTS)
         fig.add_trace(go.Scatter(x=np.asarray(x)[idx], y=np.asarray(y)[idx], mode="lines", name=label,
                                  line=dict(color=COLORS[i % len(COLORS)])))
     fig.update_layout(height=height, margin=dict(l=50, r=10, t=30, b=40), xaxis_title=x_title,

@@ -75,10 +75,16 @@ class Series:
 
 
 # ------------------------------------------------------------------------------- thinning
+def even_indices(n_points: int, max_points: int) -> np.ndarray:
+    """0 … n_points−1 thinned to at most max_points evenly spaced indices (both ends kept): all of
+    them when few enough."""
+    n = max(1, min(n_points, max_points))
+    return np.unique(np.linspace(0, n_points - 1, n).round().astype(int))
+
+
 def frame_indices(n_points: int, max_frames: int = MAX_FRAMES, must: tuple = ()) -> np.ndarray:
     """Indices of the animation frames: evenly spaced over 0..n_points-1 (both ends), plus `must`."""
-    n = max(1, min(n_points, max_frames))
-    idx = np.linspace(0, n_points - 1, n).round().astype(int)
+    idx = even_indices(n_points, max_frames)
     extra = [m for m in must if m is not None and 0 <= m < n_points]
     return np.unique(np.concatenate([idx, np.asarray(extra, int)]))
 
