@@ -123,14 +123,7 @@ def run(
     if record not in ("all", "final", "loss"):
         raise ValueError(f"Invalid record {record!r}; choose 'all', 'final' or 'loss'")
 
-    try:
-        start = np.asarray(surface.start if start is None else start, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"Invalid start: {start!r} (expected (x, y) or a (K, 2) array of numbers)") from None
-    if start.shape not in ((2,),) and (start.ndim != 2 or start.shape[1] != 2 or len(start) == 0):
-        raise ValueError(f"Invalid start: expected (x, y) or a (K, 2) array, got shape {start.shape}")
-    if not np.isfinite(start).all():
-        raise ValueError("Invalid start: the coordinates must be finite numbers")
+    start = check_start(surface, start)
     betas = hyper.get("betas")
     if betas is not None and (not isinstance(betas, (list, tuple)) or len(betas) != 2):
         raise ValueError(f"Invalid betas parameter: {betas!r} (expected a pair (beta1, beta2))")
@@ -214,6 +207,20 @@ def lr_table(schedule: str, steps: int, base_lr, schedule_args: dict | None, opt
         else:
             lr = lr.reshape(steps, -1) / (1.0 + t[:, None] * decay[None, :])
     return lr
+
+
+def check_start(surface, start) -> np.ndarray:
+    """`start` as a float array: (2,) for (x, y), (K, 2) for K starts, the surface's default for None;
+    else a ValueError that says what was expected."""
+    try:
+        start = np.asarray(surface.start if start is None else start, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid start: {start!r} (expected (x, y) or a (K, 2) array of numbers)") from None
+    if start.shape != (2,) and (start.ndim != 2 or start.shape[1] != 2 or len(start) == 0):
+        raise ValueError(f"Invalid start: expected (x, y) or a (K, 2) array, got shape {start.shape}")
+    if not np.isfinite(start).all():
+        raise ValueError("Invalid start: the coordinates must be finite numbers")
+    return start
 
 
 def check_int(name: str, value, lo: int, hi: int) -> int:

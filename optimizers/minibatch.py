@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from surfaces.data import DataSurface, mean_of
-from .engine import _update, build_optimizer, check_int, divergence_box, lr_table, per_trajectory_lengths, pick_device
+from .engine import _update, build_optimizer, check_int, check_start, divergence_box, lr_table, per_trajectory_lengths, pick_device
 from .presets import Optimizer
 
 MAX_EPOCHS = 1000
@@ -171,14 +171,9 @@ def drive(grad_fn: Callable, opt: Optimizer, theta0: torch.Tensor, lr: np.ndarra
 
 def _starts(surface, start, K: int) -> np.ndarray:
     """(K, 2) finite starting points from (x, y), a (K, 2) array, or None (the surface's start)."""
-    try:
-        start = np.asarray(surface.start if start is None else start, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"Invalid start: {start!r} (expected (x, y) or a (K, 2) array of numbers)") from None
-    if start.shape != (2,) and (start.ndim != 2 or start.shape[1] != 2 or (K > 1 and len(start) != K)):
-        raise ValueError(f"Invalid start: expected (x, y) or a (K, 2) array, got shape {start.shape}")
-    if not np.isfinite(start).all():
-        raise ValueError("Invalid start: the coordinates must be finite numbers")
+    start = check_start(surface, start)
+    if start.ndim == 2 and K > 1 and len(start) != K:
+        raise ValueError(f"Invalid start: expected (x, y) or a ({K}, 2) array, got shape {start.shape}")
     return np.broadcast_to(start, (K, 2)).copy() if start.shape == (2,) else start
 
 
