@@ -117,7 +117,11 @@ def value_grid(param: str, lo, hi, n: int, steps: int) -> np.ndarray:
     presets.check_value(param, [lo, hi])
     if not lo <= hi:
         raise ValueError(f"Invalid {SECOND[param][0]} range: {lo:g} … {hi:g}")
-    return np.unique(np.linspace(float(lo), float(hi), n))  # lo == hi: one row, not n copies of it
+    values = np.linspace(float(lo), float(hi), n)
+    if n > 1 and hi > lo:  # short decimals (0.5121, not 0.5120689655172415: the value goes into a link),
+        #                    rounded to 1 % of the spacing and kept inside [lo, hi]
+        values = np.clip(np.round(values, math.ceil(-math.log10((hi - lo) / (n - 1) / 100))), lo, hi)
+    return np.unique(values)  # lo == hi: one row, not n copies of it
 
 
 def _f_star(surface) -> float | None:

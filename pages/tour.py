@@ -103,7 +103,8 @@ nav_l, nav_m, nav_r = st.columns([6, 7, 6] if presentation else [1, 6, 1], verti
 # (elsewhere those keys keep scrolling the page, as a student reading on a laptop expects)
 nav_l.button("◀ Previous", on_click=_step, args=(-1,), disabled=ss["tour_scene"] == NUMBERS[0], key="tour_prev",
              width="stretch", shortcut="PageUp" if presentation else None)
-nav_m.selectbox("Scene", NUMBERS, key="tour_scene", format_func=lambda n: f"{n}. {S.get(n).title}")
+nav_m.selectbox("Scene", NUMBERS, key="tour_scene", format_func=lambda n: f"{n}. {S.get(n).title}",
+                label_visibility="collapsed" if presentation else "visible")  # the title is under it, in full
 nav_r.button("Next ▶", on_click=_step, args=(1,), disabled=ss["tour_scene"] == NUMBERS[-1], key="tour_next",
              width="stretch", shortcut="PageDown" if presentation else None)
 number = ss["tour_scene"]
@@ -112,15 +113,23 @@ if st.query_params.get("scene") != str(number):
     st.query_params["scene"] = str(number)
 scene = S.get(number)
 
+# In presentation mode the scene is a slide: its words (and then the measured numbers) on the left,
+# the map on the right, so that the picture is on the projector's first screen with the text (one
+# below the other, the map began 760 px down a 720 px screen); on a laptop or phone, one column.
+if presentation:
+    words, picture = st.columns([5, 6])
+else:
+    words, picture = st.container(), None
+
 # ------------------------------------------------------------------------------ the scene's words
-st.subheader(f"{scene.number}. {scene.title}")
-st.write(scene.text)
-st.latex(scene.latex)
-st.info(f"**Claim.** {scene.claim}", icon=":material/target:")
+words.subheader(f"{scene.number}. {scene.title}")
+words.write(scene.text)
+words.latex(scene.latex)
+words.info(f"**Claim.** {scene.claim}", icon=":material/target:")
 
 # ------------------------------------------------------------------------------ its switches
 convention, surface, parts = None, scene.surface, ()
-switches = st.columns(2 if presentation else 3)  # the projector's larger font needs the width
+switches = words.columns(2 if presentation else 3)  # the projector's larger font needs the width
 if scene.conventions:
     with switches[0]:
         convention = compat.remembered(f"tour_conv_{number}", scene.conventions[0], lambda: st.segmented_control(
@@ -131,7 +140,7 @@ if len(scene.all_surfaces()) > 1:
         surface = compat.remembered(f"tour_surface_{number}", scene.surface, lambda: st.segmented_control(
             "Surface", list(scene.all_surfaces()), key=f"tour_surface_{number}")) or scene.surface
 if number == 12:
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = (*words.columns(2), *words.columns(2)) if presentation else st.columns(4)
     d_mom, d_rms, d_sched, _, d_lr = S.PARTS_DEFAULT
     schedule = c1.selectbox("Schedule η_t", list(S.PARTS_SCHEDULES), index=list(S.PARTS_SCHEDULES).index(d_sched),
                             key="tour_p_sched")
@@ -143,14 +152,14 @@ if number == 12:
     parts = (momentum, rms, schedule, float(lr))
     scene = S.scene_with_parts(number, parts)
 if scene.conventions and scene.convention_note:
-    st.caption(scene.convention_note)
+    words.caption(scene.convention_note)
 
 with st.spinner("Running the scene…"):
     trajs, result = scene_runs(number, convention, surface, parts)
 
 # ------------------------------------------------------------------------------ figure and numbers
-map_col, num_col = st.columns([3, 2])
-height = 620 if presentation else 470
+map_col, num_col = (picture, words) if presentation else st.columns([3, 2])
+height = 600 if presentation else 470
 key = ("tour", number, convention, surface, parts, presentation)
 
 

@@ -314,6 +314,37 @@ def test_schedule_and_its_arguments():
     assert "decay=linear" in at.query_params["sched"]
 
 
+def test_the_expander_of_an_optimizer_just_changed_opens():
+    """Its label names the optimizer, so a new kind is a new expander: it folded up, and the teacher
+    who had just picked Adam had to find it again to set η. Now it opens."""
+    at = ok(app())
+    assert [e.proto.expanded for e in at.expander if "2." in e.label] == [False]
+    at.selectbox(key="pg_o1_name").set_value("adam").run()
+    ok(at)
+    assert [(e.label, e.proto.expanded) for e in at.expander if "2." in e.label] == [(":orange[●] 2. Adam", True)]
+
+
+def test_a_schedule_first_offered_fits_the_run_and_a_misfit_is_said():
+    """Picked in the Playground, a schedule's lengths fit the run (cosine's T_max = 100 restarted twice
+    in 300 steps; the Transformer's 4000-step warm-up never ended), and the link carries them; a link's
+    own lengths are kept, with a plain warning when they do not fit."""
+    at = ok(app())
+    at.selectbox(key="pg_sched").set_value("cosine").run()
+    ok(at)
+    assert at.number_input(key="pg_sched_cosine_T_max").value == 300
+    assert at.query_params["sched"] == "cosine,T_max=300" and "⚠️" not in texts(at.caption)
+    for name, key, want in (("transformer", "warmup_steps", 30), ("warmup", "total_steps", 300), ("linear", "tau", 300),
+                            ("step", "step_size", 100), ("resnet_warmup", "warmup_steps", 30)):
+        at.selectbox(key="pg_sched").set_value(name).run()
+        assert at.number_input(key=f"pg_sched_{name}_{key}").value == want, name
+        assert "⚠️" not in texts(at.caption), name
+    at = ok(app({"sched": "cosine,T_max=100", "steps": "300"}))
+    assert at.number_input(key="pg_sched_cosine_T_max").value == 100
+    assert "T_max = 100 is shorter than the 300 steps" in texts(at.caption)
+    at = ok(app({"sched": "transformer", "steps": "300"}))  # the signature's 4000 steps: a link made before
+    assert "warm-up (4000 steps) is not over" in texts(at.caption)
+
+
 def test_steps():
     at = ok(app())
     at.number_input(key="pg_steps").set_value(1000).run()

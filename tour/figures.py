@@ -207,5 +207,8 @@ def schedules_figure(presentation: bool = False, height: int = 300) -> go.Figure
                       font=dict(size=font))
     fig.update_xaxes(title_text="step", row=1, col=1)
     fig.update_xaxes(title_text="iteration", row=1, col=2)
+    # η in plain numbers (0.0006) or powers of ten: plotly's default SI prefixes read 600μ, and μ is
+    # the momentum's symbol in this course
+    fig.update_yaxes(exponentformat="power")
     fig.update_annotations(font_size=font)
     return fig

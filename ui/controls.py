@@ -303,6 +303,7 @@ def _on_opt_name(sid: int):
         ss[_k(sid, k)] = v
     if lr is not None:
         ss[_k(sid, "lr")] = lr  # keep the chosen η when switching the optimizer
+    ss["pg_open_slot"] = sid  # its expander has a new label (a new expander): it opens, not folds up
 
 
 def _on_conv():
@@ -389,7 +390,9 @@ def opt_widgets(sid: int, index: int, convention: str, n_slots: int):
     ss = st.session_state
     o = read_opt(sid)
     # a label that does not change with η: a changed label is a new expander, which would fold up
-    with st.expander(f"{DOTS[index % len(DOTS)]} {index + 1}. {LABELS[o.name]}", expanded=index == 0 and n_slots <= 2):
+    # (one whose optimizer was just changed opens: the teacher who picked Adam goes on to its η)
+    with st.expander(f"{DOTS[index % len(DOTS)]} {index + 1}. {LABELS[o.name]}",
+                     expanded=(index == 0 and n_slots <= 2) or ss.get("pg_open_slot") == sid):
         st.selectbox("optimizer", list(PARAMS), key=_k(sid, "name"), format_func=LABELS.get,
                      on_change=_on_opt_name, args=(sid,))
         name = ss[_k(sid, "name")]
@@ -431,26 +434,30 @@ def schedule_widgets():
     st.selectbox("learning-rate schedule η_t", list(optimizers.SCHEDULES), key="pg_sched")
     sched = ss["pg_sched"]
     st.caption(L.md_escape(schedules.FORMULAS[sched]) + ("; η is each optimizer's own" if sched != "constant" else ""))
-    defaults = share.schedule_defaults(sched)
+    steps = L.clamp_int("steps", ss.get("pg_steps", 300), L.STEPS, [], 300)
+    defaults = share.fitted_schedule_args(sched, steps)  # first offered to fit the run; a link's own values win
     ranges = schedules.ARG_RANGES[sched]
     cols = st.columns(2) if defaults else []
+    args = {}
     for i, (k, d) in enumerate(defaults.items()):
         wk = f"pg_sched_{sched}_{k}"
-        compat.remembered(wk, d, functools.partial(_schedule_arg, cols[i % 2], wk, k, ranges.get(k)))
+        args[k] = compat.remembered(wk, d, functools.partial(_schedule_arg, cols[i % 2], wk, k, ranges.get(k)))
+    note = share.schedule_fit_note(sched, args, steps)
+    if note:
+        st.caption(f"⚠️ {L.md_escape(note)}")
 
 
 def _schedule_arg(col, wk: str, k: str, rng):
     ss = st.session_state
     if k == "decay":
-        col.selectbox(k, ["cosine", "linear"], key=wk)
-        return
+        return col.selectbox(k, ["cosine", "linear"], key=wk)
     lo, hi, integer = rng
     if integer:
         ss[wk] = int(min(max(int(ss[wk]), lo), hi))
-        col.number_input(k, min_value=int(lo), max_value=int(hi), step=1, key=wk)
+        return col.number_input(k, min_value=int(lo), max_value=int(hi), step=1, key=wk)
     else:
         ss[wk] = float(min(max(float(ss[wk]), lo), hi))
-        col.number_input(k, min_value=float(lo), max_value=float(hi), step=0.01, format="%.4f", key=wk)
+        return col.number_input(k, min_value=float(lo), max_value=float(hi), step=0.01, format="%.4f", key=wk)
 
 
 def sidebar():

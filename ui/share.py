@@ -122,6 +122,33 @@ def schedule_defaults(name: str) -> dict[str, Any]:
             if v.default is not inspect.Parameter.empty}
 
 
+def fitted_schedule_args(name: str, steps: int) -> dict[str, Any]:
+    """The schedule's arguments for a run of `steps` updates, as the Playground first offers them: the
+    lengths scaled to the run (the signatures' defaults suit torch's long runs: cosine's T_max = 100
+    restarted twice in the default 300 steps, the Transformer's 4000-step warm-up never ended)."""
+    steps = max(1, int(steps))
+    fit = {"T_max": steps, "total_steps": steps, "tau": steps, "step_size": max(1, steps // 3),
+           "warmup_steps": max(1, steps // 10)}
+    return {k: fit.get(k, v) for k, v in schedule_defaults(name).items()}
+
+
+def schedule_fit_note(name: str, args: dict, steps: int) -> str | None:
+    """A plain-words warning when the schedule's lengths do not fit a run of `steps` updates, else None."""
+    a = dict(args)
+    if name == "cosine" and a["T_max"] < steps:
+        return (f"T_max = {a['T_max']} is shorter than the {steps} steps: after it η rises again "
+                "(PyTorch's CosineAnnealingLR is periodic).")
+    if name in ("warmup", "transformer", "resnet_warmup") and a["warmup_steps"] >= steps:
+        return f"The warm-up ({a['warmup_steps']} steps) is not over within the run's {steps} steps."
+    if name == "warmup" and a["total_steps"] > steps:
+        return f"The decay ends at total_steps = {a['total_steps']}, after the run's {steps} steps."
+    if name == "step" and a["step_size"] >= steps:
+        return f"step_size = {a['step_size']}: η does not change within the run's {steps} steps."
+    if name == "linear" and a["tau"] > steps:
+        return f"τ = {a['tau']}: the decay is not finished within the run's {steps} steps."
+    return None
+
+
 DEFAULT_OPTS = (OptSpec.make("gd", lr=1e-2), OptSpec.make("momentum", lr=1e-2),
                 OptSpec.make("rmsprop", lr=1e-2), OptSpec.make("adam", lr=1e-1))
 

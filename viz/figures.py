@@ -21,6 +21,7 @@ which keeps each bucket's min and max so spikes and bounces are not aliased away
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -194,9 +195,17 @@ def map_background(surface, n: int = MAP_GRID):
 def _click_grid(surface):
     """The invisible clickable points (x, y, f), CLICK_GRID per side over the view."""
     xr, yr = _axis_ranges(surface)
-    GX, GY = np.meshgrid(np.linspace(xr[0], xr[1], CLICK_GRID), np.linspace(yr[0], yr[1], CLICK_GRID))
+    # rounded to 10⁻⁴ of the view's size: a click starts at (5, -0.9), not (5, -0.8999999999999999)
+    # (the start goes into the link the teacher shares)
+    xs, ys = (np.round(np.linspace(lo, hi, CLICK_GRID), _decimals(hi - lo)) for lo, hi in (xr, yr))
+    GX, GY = np.meshgrid(xs, ys)
     F = surface.numpy(GX, GY)
     return GX.ravel(), GY.ravel(), np.where(np.isfinite(F), F, np.nan).ravel()
+
+
+def _decimals(span: float) -> int:
+    """Decimal places that resolve 10⁻⁴ of `span`."""
+    return max(0, 4 - math.floor(math.log10(span))) if span > 0 and math.isfinite(span) else 6
 
 
 def _axis_ranges(surface):
