@@ -206,3 +206,13 @@ def test_the_heatmap_reads_on_a_projector_and_its_hover_in_words():
     assert never.any() and r.diverged.any()
     assert all(w == "diverged" for w in np.array(words)[r.diverged.ravel()])
     assert all("never within 0.001" in w and "NaN" not in w for w in np.array(words)[never.ravel()])
+
+
+def test_second_axis_values_are_short_decimals_inside_the_range():
+    """A Sweep cell's value goes into the Playground link: 0.5121, not 0.5120689655172415 — rounded
+    to 1 % of the spacing, so no two rows merge, and never outside [lo, hi] (β₂ < 1)."""
+    v = sw.value_grid("momentum", 0.5, 0.99, 30, 300)
+    assert len(v) == 30 and v[0] == 0.5 and v[-1] == 0.99 and all(len(repr(float(x))) <= 6 for x in v)
+    np.testing.assert_allclose(v, np.linspace(0.5, 0.99, 30), atol=0.01 * 0.49 / 29)
+    tight = sw.value_grid("alpha", 0.999, 0.99999, 30, 300)
+    assert len(tight) == 30 and tight.max() <= 0.99999 and tight.min() >= 0.999

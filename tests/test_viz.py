@@ -396,3 +396,16 @@ def test_the_sidebar_dots_have_their_lines_colours():
     set_ = {name: color for name, color in zip(names, F.PALETTE) if f"{name}TextColor" in theme}
     assert set_ == {"blue": "#0072b2", "orange": "#e69f00", "green": "#009e73", "violet": "#cc79a7", "gray": "#7f7f7f"}
     assert all(theme[f"{name}TextColor"] == color for name, color in set_.items())
+
+
+def test_the_click_grid_gives_short_coordinates():
+    """A click on the map starts the runs at a grid point that goes into the shared link: (5, -0.9),
+    not (5, -0.8999999999999999); still evenly spread over the whole view."""
+    for name in surfaces.names():
+        s = surfaces.get(name)
+        gx, gy, _ = F._click_grid(s)
+        assert all(len(repr(float(v))) <= 8 for v in np.concatenate([gx, gy])), name
+        (x0, x1), (y0, y1) = F._axis_ranges(s)
+        xs = np.unique(gx)
+        assert len(xs) == F.CLICK_GRID and np.isclose(xs[0], x0) and np.isclose(xs[-1], x1)
+        np.testing.assert_allclose(np.diff(xs), (x1 - x0) / (F.CLICK_GRID - 1), rtol=1e-3)
