@@ -73,8 +73,8 @@ if (!window.tourScrollWatch) {
     const main = document.querySelector('[data-testid=stMain]');
     const bar = document.querySelector('[data-testid=stHeader]');
     if (!step || q.get('present') !== '1' || !row || !main) return;
-    main.scrollTo({top: main.scrollTop + row.getBoundingClientRect().top
-                        - (bar ? bar.getBoundingClientRect().bottom : 0) - 8});
+    main.scrollTo({top: main.scrollTop + row.getBoundingClientRect().bottom
+                        - (bar ? bar.getBoundingClientRect().bottom : 0)});
   }, 150);
 }"""
 
@@ -113,18 +113,21 @@ if st.query_params.get("scene") != str(number):
     st.query_params["scene"] = str(number)
 scene = S.get(number)
 
-# In presentation mode the scene is a slide: its words (and then the measured numbers) on the left,
-# the map on the right, so that the picture is on the projector's first screen with the text (one
-# below the other, the map began 760 px down a 720 px screen); on a laptop or phone, one column.
+# In presentation mode the scene is a slide: its title and formula across the screen, then its words
+# (and the measured numbers) on the left and the map on the right, so that the picture is on the
+# projector's first screen with the text (one below the other, the map began 760 px down a 720 px
+# screen); on a laptop or phone, one column.
+st.subheader(f"{scene.number}. {scene.title}")
 if presentation:
+    st.latex(scene.latex)  # the full width: in a column the formulas scrolled sideways
     words, picture = st.columns([5, 6])
 else:
     words, picture = st.container(), None
 
 # ------------------------------------------------------------------------------ the scene's words
-words.subheader(f"{scene.number}. {scene.title}")
 words.write(scene.text)
-words.latex(scene.latex)
+if not presentation:
+    words.latex(scene.latex)
 words.info(f"**Claim.** {scene.claim}", icon=":material/target:")
 
 # ------------------------------------------------------------------------------ its switches
@@ -224,8 +227,9 @@ for label, t in trajs.items():
 # ------------------------------------------------------------------------------ presentation: a new scene at its top
 if presentation:
     # A new scene keeps the old scroll position: after a clicker's PageDown with the figures in view,
-    # the class saw the next scene from its middle. Our own constant script (SCROLL_WATCH) brings the
-    # scene row to the top of the screen whenever ?scene= changes while ?present=1 is set. The browser
+    # the class saw the next scene from its middle. Our own constant script (SCROLL_WATCH) scrolls the
+    # scene row (Previous, Scene, Next) just above the screen whenever ?scene= changes while ?present=1
+    # is set: the scene's title opens the screen and the map has its height. The browser
     # runs a script once, when its element is new, so it watches the address instead of being drawn
     # anew per scene (an element updated in place does not run again).
     st.html(f"<script>{SCROLL_WATCH}</script>", unsafe_allow_javascript=True)

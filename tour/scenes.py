@@ -310,7 +310,7 @@ S8 = Scene(
     "surface it is the deeper one).",
     "Gradient descent ends within 0.1 of the critical point; momentum ends within 10⁻³ of the minimum "
     "beyond it, and every movement equals λ·(last movement) − η·gradient.",
-    r"m^{t+1} = \lambda\, m^{t} - \eta\, g^{t}, \qquad \theta^{t+1} = \theta^{t} + m^{t+1}, \qquad m^0 = 0",
+    r"m^{t+1} = \lambda\, m^{t} - \eta\, g^{t}, \quad \theta^{t+1} = \theta^{t} + m^{t+1}, \quad m^0 = 0",
     surface="saddle", steps=300, surfaces=("local_minimum",),
     runs=(RunSetup("GD, η = 0.03", "gd", _h(lr=0.03), convention="lecture"),
           RunSetup("Momentum, λ = 0.9, η = 0.03", "momentum", _h(lr=0.03, momentum=0.9), convention="lecture")),
