@@ -25,7 +25,8 @@ setup = controls.read_setup(notes)
 controls.write_url(setup, presentation)
 
 # ------------------------------------------------------------------------------ header
-st.header("Playground")
+if not presentation:  # on a projector the top navigation names the page, and the map needs the height
+    st.header("Playground")
 flash = ss.pop("pg_flash", None)
 if flash:
     st.toast(flash)
@@ -46,7 +47,10 @@ except ValueError as err:  # surfaces.FormulaError is a ValueError with .positio
                     "written %2B: a bare + arrives as a space.")
     st.stop()
 
-st.caption(limits.md_escape(surface.description))
+# on a projector the view switch sits beside the description (below the formula, the map began
+# 580 px down a 720 px screen), with short labels
+words_col, view_col = st.columns([3, 2], vertical_alignment="center") if presentation else (st, st)
+words_col.caption(limits.md_escape(surface.description))
 if surface.latex:
     st.latex(surface.latex)
 
@@ -86,8 +90,8 @@ with plot_box:
 # ------------------------------------------------------------------------------ the map
 if ss.get("pg_view") is None:  # the view deselected: the 2-D map, as read_setup reads it
     ss["pg_view"] = "2d"
-st.segmented_control("view", list(controls.VIEW_LABELS), key="pg_view", format_func=controls.VIEW_LABELS.get,
-                     label_visibility="collapsed")
+view_col.segmented_control("view", list(controls.VIEW_LABELS), key="pg_view", label_visibility="collapsed",
+                           format_func=(controls.VIEW_SHORT if presentation else controls.VIEW_LABELS).get)
 view = ss.get("pg_view") or "2d"
 height = 680 if presentation else 560
 config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": "playground", "scale": 2},

@@ -27,6 +27,7 @@ FORMULA = "x**2 + 3*y**2"  # the formula box's starter
 DOTS = (":blue[●]", ":orange[●]", ":green[●]", ":violet[●]", ":red[●]", ":gray[●]", "●", ":yellow[●]")  # viz PALETTE
 CONV_LABELS = {"lecture": "lecture", "book": "book", "torch": "PyTorch"}
 VIEW_LABELS = {"2d": "2-D map", "3d": "3-D surface", "both": "both"}
+VIEW_SHORT = {"2d": "2-D", "3d": "3-D", "both": "both"}  # in presentation mode, beside the description
 PARAM_LABELS = {"lr": "η (learning rate)", "momentum": "momentum μ / λ (the book's α)", "alpha": "α (RMS decay; the book's ρ)", "beta1": "β₁",
                 "beta2": "β₂", "eps": "ε", "bias_correction": "bias correction", "nesterov": "Nesterov",
                 "centered": "centered", "amsgrad": "AMSGrad", "weight_decay": "weight decay",

@@ -197,6 +197,12 @@ def test_presentation_mode_folds_the_sidebar_and_the_teacher_can_still_change_a_
     assert toolbar_over_legend(page) == 0                                  # the toolbar is taller here
     big = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert big >= 20                                                       # the projector's fonts
+    # the map starts in the top two thirds of a 720 px projector (it began at 580 px: page title,
+    # description, formula and view switch each on a row of their own above it)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.wait_for_timeout(500)
+    top = page.locator("[data-testid=stMain] [data-testid='stPlotlyChart']").first.bounding_box()["y"]
+    assert top < 480, top
     page.get_by_test_id("stExpandSidebarButton").click()
     page.wait_for_function("() => document.querySelector(\"section[data-testid='stSidebar']\")"
                            ".getBoundingClientRect().width > 200", timeout=10_000)
