@@ -80,8 +80,10 @@ for note in full["notes"]:
 left, right = st.columns(2)
 for col, r, B, title in ((left, full, N, f"Full batch (B = {N})"), (right, mini, batch_size, f"Batch size B = {batch_size}")):
     with col:
-        st.plotly_chart(vb.projected(vb.loss_map(surface, [(title, r["path"])], epoch_starts=[r["epoch_starts"]],
-                                                 title=title, height=380), PRESENT), key=f"map_{B}_{title}")
+        st.plotly_chart(runs.cached_spec(  # the key holds everything the run and the figure depend on
+            ("batch_map", normalize, optimizer, lr, convention, B, epochs, shuffle, seed, title, PRESENT),
+            lambda: vb.projected(vb.loss_map(surface, [(title, r["path"])], epoch_starts=[r["epoch_starts"]],
+                                             title=title, height=380), PRESENT)), key=f"map_{B}_{title}")
         cols = st.columns(2 if PRESENT else 3)  # the projector's font needs the width
         for i, (label, value, help_) in enumerate((
                 ("Updates/epoch", r["upe"], "Updates per epoch: ⌈N / B⌉"),
@@ -93,9 +95,12 @@ st.caption(f"Open circles mark where each epoch started. With B = 1 the path is 
            f"follows a different example's loss. B = 1 makes {N} updates per epoch where the full batch makes "
            f"one; without parallel hardware each of them is about {N}× cheaper, but on a GPU each costs about "
            "the same, so an epoch at B = 1 takes longer (measured below).")
-st.plotly_chart(vb.projected(vb.loss_curves(
-    [(f"full batch (B = {N})", np.arange(len(full["loss"])) / full["upe"], full["loss"]),
-     (f"B = {batch_size}", np.arange(len(mini["loss"])) / mini["upe"], mini["loss"])]), PRESENT), key="loss_curves")
+st.plotly_chart(runs.cached_spec(
+    ("batch_curves", normalize, optimizer, lr, convention, batch_size, epochs, shuffle, seed, PRESENT),
+    lambda: vb.projected(vb.loss_curves(
+        [(f"full batch (B = {N})", np.arange(len(full["loss"])) / full["upe"], full["loss"]),
+         (f"B = {batch_size}", np.arange(len(mini["loss"])) / mini["upe"], mini["loss"])]), PRESENT)),
+    key="loss_curves")
 with st.expander("Which examples did the first updates use?"):
     st.write({f"update {u + 1}": b for u, b in enumerate(mini["first_batches"])})
     st.caption("Without shuffling the examples come in the order 0, 1, 2, … every epoch.")
@@ -120,8 +125,10 @@ except ValueError as e:
 else:
     for col, s, r, title in ((a, raw, before, "raw x"), (b, std, after, "standardised x")):
         with col:
-            st.plotly_chart(vb.projected(vb.loss_map(s, [(title, r["path"])], title=title, height=340), PRESENT),
-                            key=f"norm_{title}")
+            st.plotly_chart(runs.cached_spec(
+                ("batch_norm", title, optimizer, lr, convention, batch_size, epochs, shuffle, seed, PRESENT),
+                lambda: vb.projected(vb.loss_map(s, [(title, r["path"])], title=title, height=340), PRESENT)),
+                key=f"norm_{title}")
             st.metric(f"Final loss, {title}", final_loss(r))
             diverged_note(r, title)
 
@@ -160,7 +167,8 @@ st.write(
     "σ₁·√((N − B)/(B(N − 1))) — the spread of the mean of B of the N examples drawn without replacement "
     "(σ₁: the spread of one example's gradient; zero for the full batch). 100 seeded runs per batch size:")
 res = [runs.escape_results(sname, 100, seed) for sname in noise.ESCAPE]
-st.plotly_chart(vb.projected(vb.escape_figure(res), PRESENT), key="escape_fig")
+st.plotly_chart(runs.cached_spec(("batch_escape", seed, PRESENT), lambda: vb.projected(vb.escape_figure(res), PRESENT)),
+                key="escape_fig")
 # small fixed tables: st.table is plain HTML, so it takes the projector's font, wraps instead of cutting
 # a column off, and has no toolbar to cover the figure's legend above it (st.dataframe had all three)
 st.table([{"surface": r.surface, **{f"B={b}": f"{f:.0%}" for b, f in zip(r.batch_sizes, r.fractions)}} for r in res],
@@ -188,12 +196,13 @@ sf_sizes = (1, 2, 4, N)
 with st.spinner("100 runs per batch size …"):
     sf = runs.sharp_flat_result(sf_sizes, 100, seed)
 sfs = sdata.sharp_flat(N, seed)
-st.plotly_chart(vb.projected(vb.sharp_flat_figure(sfs, sf, train_fn=lambda w: sdata.train_loss_1d(sfs, w),
-                                                  test_fn=lambda w: sdata.test_loss_1d(sfs, w)), PRESENT),
-                key="sharp_flat_fig")
+st.plotly_chart(runs.cached_spec(("batch_sharp_flat", sf_sizes, seed, PRESENT), lambda: vb.projected(
+    vb.sharp_flat_figure(sfs, sf, train_fn=lambda w: sdata.train_loss_1d(sfs, w),
+                         test_fn=lambda w: sdata.test_loss_1d(sfs, w)), PRESENT)), key="sharp_flat_fig")
 # side by side; stacked in presentation mode, where the table needs the width of the projector's font
 c1, c2 = (st.container(), st.container()) if PRESENT else st.columns([2, 1])
-c1.plotly_chart(vb.projected(vb.basin_bars(sf), PRESENT), key="basin_bars")
+c1.plotly_chart(runs.cached_spec(("batch_basins", sf_sizes, seed, PRESENT),
+                                 lambda: vb.projected(vb.basin_bars(sf), PRESENT)), key="basin_bars")
 c2.table([{"minimum": k, "w": f"{v['w']:.3f}", "train": f"{v['train']:.3f}", "test": f"{v['test']:.3f}",
            "test − train": f"{v['gap']:.3f}", "curvature": f"{v['curvature']:.1f}"} for k, v in sf.summary.items()],
          hide_index=True)
