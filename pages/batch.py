@@ -10,7 +10,7 @@ import optimizers
 from optimizers import hardware, noise
 from surfaces import data as sdata
 from viz import batch as vb
-from ui import compat, controls, limits, runs
+from ui import compat, controls, limits, runs, share
 from ui.entry import ensure_entry
 
 ensure_entry()  # a deep link on a fresh server still runs under app.py
@@ -58,7 +58,7 @@ shuffle = c3.checkbox("Shuffle", True, key="shuffle",
                       help="Shuffle every epoch: a new random order of the examples at the start of each epoch")
 seed = int(c4.number_input("Seed", 0, 10_000, 0, step=1, key="seed"))
 c5, c6, c7, c8 = st.columns(4)
-optimizer = c5.selectbox("Optimizer", optimizers.names(), index=0, key="optimizer")
+optimizer = c5.selectbox("Optimizer", optimizers.names(), index=0, key="optimizer", format_func=share.LABELS.get)
 lr = float(compat.remembered(f"lr_{optimizer}", LR_DEFAULTS[optimizer], lambda: c6.number_input(
     "Learning rate η", 1e-6, 10.0, format="%.4g", key=f"lr_{optimizer}")))  # each optimizer keeps its own η
 convention = c7.selectbox("Formulas", list(optimizers.CONVENTIONS), key="convention",
@@ -171,11 +171,11 @@ st.plotly_chart(runs.cached_spec(("batch_escape", seed, PRESENT), lambda: vb.pro
                 key="escape_fig")
 # small fixed tables: st.table is plain HTML, so it takes the projector's font, wraps instead of cutting
 # a column off, and has no toolbar to cover the figure's legend above it (st.dataframe had all three)
-st.table([{"surface": r.surface, **{f"B={b}": f"{f:.0%}" for b, f in zip(r.batch_sizes, r.fractions)}} for r in res],
+st.table([{"surface": r.surface.replace("_", " "), **{f"B={b}": f"{f:.0%}" for b, f in zip(r.batch_sizes, r.fractions)}} for r in res],
          hide_index=True)
 st.caption("Escaped = ended past " + "; ".join(f"{k}: {v['what']}" for k, v in noise.ESCAPE.items()) + "."
            + f" Plain SGD, η = {res[0].lr:g}, {res[0].steps} steps from each surface's start; σ₁ = "
-           + ", ".join(f"{r.per_example_std:g} ({r.surface})" for r in res)
+           + ", ".join(f"{r.per_example_std:g} ({r.surface.replace('_', ' ')})" for r in res)
            + ". σ₁ is set for the demonstration, not measured from data, and the noise is the same everywhere on "
              "the surface. The optimizer and η chosen at the top of the page do not apply here; the seed does.")
 

@@ -37,8 +37,10 @@ st.write("Every cell of the map is one run from the same start: η along the bot
          "hyperparameter up the side. All cells run together as one batch of trajectories.")
 
 c1, c2, c3, c4 = st.columns(4, vertical_alignment="bottom")  # a label wrapped by the projector font
-surface = c1.selectbox("Surface", surfaces.names(), index=surfaces.names().index("bowl"), key="sw_surface")
-optimizer = c2.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index("adam"), key="sw_optimizer")
+surface = c1.selectbox("Surface", surfaces.names(), index=surfaces.names().index("bowl"), key="sw_surface",
+                       format_func=lambda n: n.replace("_", " "))
+optimizer = c2.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index("adam"), key="sw_optimizer",
+                         format_func=share.LABELS.get)
 convention = c4.selectbox("Formulas", list(optimizers.CONVENTIONS), key="sw_convention",
                           format_func=lambda c: controls.CONV_LABELS.get(c, c))
 # only what the chosen formulas have (the lecture's and the book's RMSProp have no momentum)

@@ -141,7 +141,8 @@ if scene.conventions:
 if len(scene.all_surfaces()) > 1:
     with switches[1]:
         surface = compat.remembered(f"tour_surface_{number}", scene.surface, lambda: st.segmented_control(
-            "Surface", list(scene.all_surfaces()), key=f"tour_surface_{number}")) or scene.surface
+            "Surface", list(scene.all_surfaces()), key=f"tour_surface_{number}",
+            format_func=lambda n: n.replace("_", " "))) or scene.surface
 if number == 12:
     c1, c2, c3, c4 = (*words.columns(2), *words.columns(2)) if presentation else st.columns(4)
     d_mom, d_rms, d_sched, _, d_lr = S.PARTS_DEFAULT

@@ -129,3 +129,10 @@ def test_presentation_mode_sets_the_projectors_font_on_every_figure():
     plain = AppTest.from_file(PAGE, default_timeout=240).run()
     assert all(json.loads(c.proto.spec)["layout"].get("font", {}).get("size") != FONT_PX[True]
                for c in plain.get("plotly_chart"))
+
+
+def test_names_are_shown_as_words_not_code():
+    """"GD" and "local minimum" (the Playground's words) in the optimizer list and the escape table."""
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert at.selectbox(key="optimizer").options[0] == "GD" and at.selectbox(key="optimizer").value == "gd"
+    assert any("local minimum" in str(t.value) for t in at.table) and not any("local_minimum" in str(t.value) for t in at.table)

@@ -149,7 +149,7 @@ def test_escape_figure_shows_divergence_when_there_is_some():
     wild = noise.escape("local_minimum", batch_sizes=(1, 20), runs=5, steps=20, lr=1.0)
     assert [t.name for t in vb.escape_figure([calm]).data] == ["saddle"]
     fig = vb.escape_figure([calm, wild])
-    assert [t.name for t in fig.data] == ["saddle", "local_minimum", "local_minimum: diverged"]
+    assert [t.name for t in fig.data] == ["saddle", "local minimum", "local minimum: diverged"]
     assert list(fig.data[2].y) == [1.0, 1.0] and list(fig.data[1].y) == [0.0, 0.0]
 
 

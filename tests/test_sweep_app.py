@@ -152,3 +152,11 @@ def test_nesterovs_momentum_range_stays_above_zero(at):
     shown = [e.value for e in list(at.warning) + list(at.info)]
     assert any("clamped to 0.001" in v for v in shown), shown
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_names_are_shown_as_words_not_code():
+    """Students read "Adam" and "local minimum", as on the Playground, not "adam" and "local_minimum"."""
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert "Adam" in at.selectbox(key="sw_optimizer").options and "adam" not in at.selectbox(key="sw_optimizer").options
+    assert "local minimum" in at.selectbox(key="sw_surface").options
+    assert at.selectbox(key="sw_optimizer").value == "adam"  # the value stays the library's name

@@ -101,7 +101,7 @@ def escape_figure(results, height: int = 340) -> go.Figure:
     for i, r in enumerate(results):
         c = COLORS[i % len(COLORS)]
         fig.add_trace(go.Scatter(
-            x=list(r.batch_sizes), y=list(r.fractions), mode="lines+markers", name=r.surface,
+            x=list(r.batch_sizes), y=list(r.fractions), mode="lines+markers", name=r.surface.replace("_", " "),
             error_y=dict(type="data", array=list(r.stderr()), visible=True),
             customdata=np.stack([r.noise, r.escaped, r.diverged], 1),
             hovertemplate="batch %{x}: %{y:.0%} escaped (%{customdata[1]:.0f} runs), %{customdata[2]:.0%} diverged, "
@@ -109,7 +109,7 @@ def escape_figure(results, height: int = 340) -> go.Figure:
             line=dict(color=c)))
         if any(d > 0 for d in r.diverged):
             fig.add_trace(go.Scatter(
-                x=list(r.batch_sizes), y=list(r.diverged), mode="lines+markers", name=f"{r.surface}: diverged",
+                x=list(r.batch_sizes), y=list(r.diverged), mode="lines+markers", name=f"{r.surface.replace('_', ' ')}: diverged",
                 hovertemplate="batch %{x}: %{y:.0%} diverged<extra></extra>",
                 line=dict(color=c, dash="dot"), marker=dict(symbol="x")))
     fig.update_layout(height=height, margin=dict(l=50, r=10, t=30, b=40),
