@@ -362,7 +362,8 @@ S10 = Scene(
     plots=("loss", "step_size"),
     note="Without bias correction the first averages are small: m₁ = (1 − β₁)·g₁ and v₁ = (1 − β₂)·g₁², "
     "so the first step is η·(1 − β₁)/√(1 − β₂) ≈ 3.16·η per coordinate for β₁ = 0.9, β₂ = 0.999. "
-    "Dividing by 1 − β₁ᵗ and 1 − β₂ᵗ turns it into η.",
+    "Dividing by 1 − β₁ᵗ and 1 − β₂ᵗ turns it into η. On the map the composed run (green) covers Adam "
+    "without bias correction (orange): the two paths coincide.",
 )
 
 S11 = Scene(
