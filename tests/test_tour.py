@@ -471,3 +471,15 @@ def test_scene_12s_choices_are_valid_and_build_its_runs():
     first = scene.runs[0]
     assert first.composed and first.optimizer == "ema+adam" and first.schedule == "cosine"
     assert dict(first.schedule_args) == S.PARTS_SCHEDULES["cosine"] and dict(first.hyper)["lr"] == 0.1
+
+
+def test_small_plots_step_axis_title_clears_its_ticks_and_no_legend_on_a_projector():
+    """The "step t" title sat in the row of tick labels (standoff 4 px at 20 px ticks); on a projector
+    the small plots leave their legends to the map's right above (three 20 px copies were cut)."""
+    from tour import figures as TF
+
+    scene = S.get(10)
+    trajs = tour.run_scene(scene)
+    screen, projector = TF.side_plot("loss", scene, trajs), TF.side_plot("loss", scene, trajs, presentation=True)
+    assert screen.layout.showlegend is True and projector.layout.showlegend is False
+    assert screen.layout.xaxis.title.standoff >= 8 and projector.layout.xaxis.title.standoff >= 14

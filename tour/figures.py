@@ -92,10 +92,12 @@ def side_plot(kind: str, scene: Scene, trajs: dict, *, presentation: bool = Fals
         tr.legendrank = 1000 + list(trajs).index(tr.name)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=top, b=10),
                       title=dict(text=title, font=dict(size=17 if presentation else font)),  # 3 plots a row
-                      font=dict(size=font), showlegend=len(trajs) > 1, hovermode="closest",
+                      # no legend on a projector: the map's, in the same colours, is right above (three
+                      # copies of it at 20 px were cut at the plots' right edges at 1024 px)
+                      font=dict(size=font), showlegend=len(trajs) > 1 and not presentation, hovermode="closest",
                       # at the figure's bottom: plotly makes room for it under the tick labels, at any font
                       legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0),
-                      xaxis=dict(title=dict(text="step t", standoff=4)), yaxis=yaxis)
+                      xaxis=dict(title=dict(text="step t", standoff=14 if presentation else 8)), yaxis=yaxis)
     return fig
 
 
