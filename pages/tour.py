@@ -63,16 +63,17 @@ if "tour_scene" not in ss:  # a link's ?scene= wins; back from another page (no 
 SCROLL_WATCH = """
 if (!window.tourScrollWatch) {
   window.tourScrollWatch = true;
-  let last = new URLSearchParams(location.search).get('scene');
+  let last = new URLSearchParams(location.search).get('scene'), shown = false;
   setInterval(() => {
-    const q = new URLSearchParams(location.search), scene = q.get('scene');
-    if (scene === last) return;
-    const step = last !== null && scene !== null;
+    const q = new URLSearchParams(location.search), scene = q.get('scene'), present = q.get('present') === '1';
+    const step = scene !== last && last !== null && scene !== null;
+    const first = present && !shown;  // the first slide: opened by a link, or the mode just switched on
     last = scene;
+    shown = present;
     const row = document.querySelector('.st-key-tour_scene')?.closest('[data-testid=stHorizontalBlock]');
     const main = document.querySelector('[data-testid=stMain]');
     const bar = document.querySelector('[data-testid=stHeader]');
-    if (!step || q.get('present') !== '1' || !row || !main) return;
+    if (!(step || first) || !present || !row || !main) return;
     main.scrollTo({top: main.scrollTop + row.getBoundingClientRect().bottom
                         - (bar ? bar.getBoundingClientRect().bottom : 0)});
   }, 150);
@@ -144,7 +145,9 @@ if len(scene.all_surfaces()) > 1:
             "Surface", list(scene.all_surfaces()), key=f"tour_surface_{number}",
             format_func=lambda n: n.replace("_", " "))) or scene.surface
 if number == 12:
-    c1, c2, c3, c4 = (*words.columns(2), *words.columns(2)) if presentation else st.columns(4)
+    c1 = c2 = c3 = c4 = words if presentation else None  # one under the other: 2×2 cut "adagrad_mean"
+    if not presentation:
+        c1, c2, c3, c4 = st.columns(4)
     d_mom, d_rms, d_sched, _, d_lr = S.PARTS_DEFAULT
     schedule = c1.selectbox("Schedule η_t", list(S.PARTS_SCHEDULES), index=list(S.PARTS_SCHEDULES).index(d_sched),
                             key="tour_p_sched")
@@ -162,7 +165,7 @@ with st.spinner("Running the scene…"):
     trajs, result = scene_runs(number, convention, surface, parts)
 
 # ------------------------------------------------------------------------------ figure and numbers
-map_col, num_col = (picture, words) if presentation else st.columns([3, 2])
+map_col, num_col = (picture.container(key="tour_picture"), words) if presentation else st.columns([3, 2])
 height = 600 if presentation else 470
 key = ("tour", number, convention, surface, parts, presentation)
 
@@ -230,7 +233,8 @@ if presentation:
     # A new scene keeps the old scroll position: after a clicker's PageDown with the figures in view,
     # the class saw the next scene from its middle. Our own constant script (SCROLL_WATCH) scrolls the
     # scene row (Previous, Scene, Next) just above the screen whenever ?scene= changes while ?present=1
-    # is set: the scene's title opens the screen and the map has its height. The browser
+    # is set, and on the first slide shown: the scene's title opens the screen and the map has its
+    # height. The browser
     # runs a script once, when its element is new, so it watches the address instead of being drawn
     # anew per scene (an element updated in place does not run again).
     st.html(f"<script>{SCROLL_WATCH}</script>", unsafe_allow_javascript=True)

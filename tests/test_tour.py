@@ -473,13 +473,28 @@ def test_scene_12s_choices_are_valid_and_build_its_runs():
     assert dict(first.schedule_args) == S.PARTS_SCHEDULES["cosine"] and dict(first.hyper)["lr"] == 0.1
 
 
-def test_small_plots_step_axis_title_clears_its_ticks_and_no_legend_on_a_projector():
+def test_small_plots_step_axis_title_clears_its_ticks_and_legends_wrap_on_a_projector():
     """The "step t" title sat in the row of tick labels (standoff 4 px at 20 px ticks); on a projector
-    the small plots leave their legends to the map's right above (three 20 px copies were cut)."""
+    a small plot's legend wraps its long labels (they were cut at its right edge at 1024 px), in the
+    scene's order."""
     from tour import figures as TF
 
     scene = S.get(10)
     trajs = tour.run_scene(scene)
     screen, projector = TF.side_plot("loss", scene, trajs), TF.side_plot("loss", scene, trajs, presentation=True)
-    assert screen.layout.showlegend is True and projector.layout.showlegend is False
+    assert screen.layout.showlegend is True and projector.layout.showlegend is True
+    names = [t.name for t in projector.data if t.showlegend is not False]
+    assert [n.replace("<br>", " ") for n in names] == [r.label for r in scene.runs]
+    assert max(len(line) for n in names for line in n.split("<br>")) <= 26 and any("<br>" in n for n in names)
+    assert [t.name for t in screen.data] == [r.label for r in scene.runs]
+    assert [t.legendrank for t in projector.data] == [1000, 1001, 1002]
     assert screen.layout.xaxis.title.standoff >= 8 and projector.layout.xaxis.title.standoff >= 14
+
+
+def test_measured_numbers_read_as_a_student_writes_them():
+    """2.01e-37 reads 2.01·10⁻³⁷, a difference of 0.0e+00 reads 0 (plain e-notation on the slides)."""
+    from tour.claims import Measure, readable
+
+    assert readable("2.01e-37") == "2.01·10⁻³⁷" and readable("3.2e+05") == "3.2·10⁵" and readable("0.0e+00") == "0"
+    assert readable("0.0006988") == "0.0006988" and readable("-1.5e-12") == "-1.5·10⁻¹²"
+    assert Measure("x", 2.0123e-37, ".2e").shown() == "2.01·10⁻³⁷"

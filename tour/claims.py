@@ -17,6 +17,19 @@ import surfaces
 from .scenes import COUNTERPART_LABEL, Scene
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def readable(number: str) -> str:
+    """A formatted number as a student reads it: 2.01e-37 → 2.01·10⁻³⁷, 0.0e+00 → 0 (else unchanged)."""
+    mantissa, e, exponent = number.partition("e")
+    if not e:
+        return number
+    if float(mantissa) == 0:
+        return "0"
+    return f"{mantissa}·10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
 @dataclass(frozen=True)
 class Measure:
     """One measured number: `value` shown with `fmt`; `need` says what the claim asks of it ("" for
@@ -36,7 +49,7 @@ class Measure:
             return f"{100 * v:.3g} %"
         if self.fmt == "d":
             return f"{int(v):,}"
-        return format(v, self.fmt)
+        return readable(format(v, self.fmt))
 
     def text(self) -> str:
         mark = "" if self.ok is None else (" ✓" if self.ok else " ✗")
@@ -310,7 +323,7 @@ def _scene6(scene, trajs, convention, surface):
     radam_lr = scene.runs[2].lr()
     ms = (
         Measure("Transformer η_t: peak at step", float(peak), "d", "4000", peak == 4000),
-        Measure("… peak value (512^-0.5 · 4000^-0.5 = 6.99·10⁻⁴)", float(tr.max()), ".4g"),
+        Measure("… peak value (1/√(512 · 4000) = 6.99·10⁻⁴)", float(tr.max()), ".4g"),
         Measure("… largest difference from the paper's formula", err_t, ".1e", "< 10⁻¹⁵", err_t < 1e-15),
         Measure("ResNet as drawn: η = 0.01 for iterations 0–399, then 0.1", float(resnet_ok), "d", "1 (yes)",
                 resnet_ok),

@@ -44,10 +44,11 @@ def tracks(scene: Scene, trajs: dict) -> list[F.Track]:
             for (label, t), color, run in zip(trajs.items(), colors(scene), scene.runs)]
 
 
-def _line(fig, x, y, label, color, width, dash="solid", show=True):
+def _line(fig, x, y, label, color, width, dash="solid", show=True, chars=None):
     y = np.asarray(y, float)
     i = F.envelope_indices(y)
-    tr = go.Scatter(x=np.asarray(x)[i], y=y[i], mode="lines", name=label, legendgroup=label, showlegend=show,
+    tr = go.Scatter(x=np.asarray(x)[i], y=y[i], mode="lines", name=F.legend_label(label, width=chars) if chars else label,
+                    legendgroup=label, showlegend=show,
                     line=dict(color=color, width=width, dash=dash),
                     hovertemplate=f"{label}<br>t=%{{x}}<br>%{{y:.4g}}<extra></extra>")
     fig.add_trace(tr)
@@ -59,26 +60,27 @@ def side_plot(kind: str, scene: Scene, trajs: dict, *, presentation: bool = Fals
     title, log = PLOTS[kind]
     height = height or (340 if presentation else 260)
     width = 3.0 if presentation else 1.8
+    chars = 26 if presentation else None  # a third of a projector: long labels wrap (they were cut)
     fig = go.Figure()
     runs = list(zip(trajs.items(), colors(scene), scene.runs))
     for (label, t), color, _ in sorted(runs, key=lambda r: not r[2].reference):
         T = len(t.lr)
         if kind == "loss":
-            _line(fig, np.arange(T + 1), t.loss, label, color, width)
+            _line(fig, np.arange(T + 1), t.loss, label, color, width, chars=chars)
         elif kind == "grad_norm":
-            _line(fig, np.arange(T + 1), t.grad_norm, label, color, width)
+            _line(fig, np.arange(T + 1), t.grad_norm, label, color, width, chars=chars)
         elif kind == "lr":
-            _line(fig, np.arange(1, T + 1), t.lr, label, color, width)
+            _line(fig, np.arange(1, T + 1), t.lr, label, color, width, chars=chars)
         elif kind == "step_size":
-            _line(fig, np.arange(1, T + 1), t.step_size[:, 0], label, color, width)
-            _line(fig, np.arange(1, T + 1), t.step_size[:, 1], label, color, width, "dash", show=False)
+            _line(fig, np.arange(1, T + 1), t.step_size[:, 0], label, color, width, chars=chars)
+            _line(fig, np.arange(1, T + 1), t.step_size[:, 1], label, color, width, "dash", show=False, chars=chars)
         elif kind == "x":
-            _line(fig, np.arange(T + 1), t.path[:, 0], label, color, width)
+            _line(fig, np.arange(T + 1), t.path[:, 0], label, color, width, chars=chars)
         elif kind == "y":
-            _line(fig, np.arange(T + 1), t.path[:, 1], label, color, width)
+            _line(fig, np.arange(T + 1), t.path[:, 1], label, color, width, chars=chars)
         elif kind == "sigma_x":
-            _line(fig, np.arange(1, T + 1), t.sigma[:, 0], label, color, width)
-            _line(fig, np.arange(1, T + 1), np.abs(t.grad[:-1, 0]), label, color, width * 0.7, "dot", show=False)
+            _line(fig, np.arange(1, T + 1), t.sigma[:, 0], label, color, width, chars=chars)
+            _line(fig, np.arange(1, T + 1), np.abs(t.grad[:-1, 0]), label, color, width * 0.7, "dot", show=False, chars=chars)
     if log:  # a log axis only where the values span more than two decades
         vals = np.concatenate([np.asarray(tr.y, float) for tr in fig.data]) if fig.data else np.array([])
         vals = vals[np.isfinite(vals) & (vals > 0)]
@@ -89,14 +91,16 @@ def side_plot(kind: str, scene: Scene, trajs: dict, *, presentation: bool = Fals
     if log:
         yaxis.update(F.log_ticks([tr.y for tr in fig.data]))  # log: > 2 decades
     for tr in fig.data:
-        tr.legendrank = 1000 + list(trajs).index(tr.name)
+        tr.legendrank = 1000 + list(trajs).index(tr.legendgroup)
+    if presentation and len(trajs) > 1:  # the wrapped legend takes its lines from the plot: add them
+        lines = sum(tr.name.count("<br>") + 1 for tr in fig.data if tr.showlegend is not False)
+        height += 26 * max(0, lines - 2)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=top, b=10),
                       title=dict(text=title, font=dict(size=17 if presentation else font)),  # 3 plots a row
-                      # no legend on a projector: the map's, in the same colours, is right above (three
-                      # copies of it at 20 px were cut at the plots' right edges at 1024 px)
-                      font=dict(size=font), showlegend=len(trajs) > 1 and not presentation, hovermode="closest",
+                      font=dict(size=font), showlegend=len(trajs) > 1, hovermode="closest",
                       # at the figure's bottom: plotly makes room for it under the tick labels, at any font
-                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0),
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0,
+                                  font=dict(size=16 if presentation else font)),
                       xaxis=dict(title=dict(text="step t", standoff=14 if presentation else 8)), yaxis=yaxis)
     return fig
 

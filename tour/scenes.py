@@ -259,7 +259,7 @@ S6 = Scene(
     "and without a warm-up (linear over the first 100 steps, then a cosine decay to 0 at step 300) "
     "against RAdam; the two Adam paths lie on top of each other, as the warm-up changes how fast Adam "
     "goes, not where (the loss plot shows it).",
-    "The Transformer rate peaks at step 4000 at 512^-0.5·4000^-0.5, equal to the paper's formula; "
+    "The Transformer rate peaks at step 4000 at 1/√(512 · 4000), equal to the paper's formula; "
     "ResNet's is drawn as 0.01 for the first 400 iterations (the paper's ≈ 400, until the training "
     "error is below 80 %) then 0.1; PyTorch's RAdam skips σ for its first 5 steps, which on this steep "
     "start are larger than Adam's, and then starts its σ steps near 0.",

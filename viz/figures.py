@@ -148,10 +148,10 @@ FONT_PX = {False: 13, True: 22}  # the figures' font size, on a screen and in pr
 LEGEND_CHARS = {False: 44, True: 36}
 
 
-def legend_label(label: str, presentation: bool = False) -> str:
-    """`label` for a legend: broken into lines of at most LEGEND_CHARS characters at spaces (a word
-    longer than that keeps its own line)."""
-    width, lines = LEGEND_CHARS[presentation], []
+def legend_label(label: str, presentation: bool = False, width: int | None = None) -> str:
+    """`label` for a legend: broken into lines of at most `width` (LEGEND_CHARS) characters at spaces
+    (a word longer than that keeps its own line)."""
+    width, lines = width or LEGEND_CHARS[presentation], []
     for word in str(label).split(" "):
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
@@ -435,13 +435,14 @@ def surface3d_figure(surface, tracks: list[Track], *, presentation: bool = False
                                                                    symbol="diamond", line=dict(color="black", width=1))))
     (x0, x1), (y0, y1) = surface.bounds
     ratio = min(1.0, max(0.35, (y1 - y0) / (x1 - x0)))
-    tick = max(10, st_["font"] - 4)  # 18 px on a projector (it was 14: unreadable from the back of the room)
+    tick = max(10, st_["font"] - 6)  # 16 px on a projector (it was 14)
     fig = go.Figure(data=data)
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=st_["font"]),
                       uirevision=surface.name, legend=dict(orientation="h", y=1.0, font=dict(size=st_["font"] - 1)),
-                      scene=dict(xaxis=dict(range=[x0, x1], title="x", tickfont=dict(size=tick)),
-                                 yaxis=dict(range=[y0, y1], title="y", tickfont=dict(size=tick)),
-                                 zaxis=dict(title="log₁₀ f" if used_log else "f", tickfont=dict(size=tick)),
+                      # few ticks: on the bowl's short y axis seven labels ran together
+                      scene=dict(xaxis=dict(range=[x0, x1], title="x", tickfont=dict(size=tick), nticks=6),
+                                 yaxis=dict(range=[y0, y1], title="y", tickfont=dict(size=tick), nticks=4),
+                                 zaxis=dict(title="log₁₀ f" if used_log else "f", tickfont=dict(size=tick), nticks=5),
                                  aspectmode="manual", aspectratio=dict(x=1, y=ratio, z=0.6),
                                  camera=dict(eye=dict(x=-1.2, y=-1.6, z=1.1))))
     return fig

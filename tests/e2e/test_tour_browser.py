@@ -211,3 +211,10 @@ def test_a_new_scene_in_presentation_mode_opens_at_its_top(page, app_url, wait_i
         assert 0 < title["y"] < 140, number                                # the scene's title at the top
         plot = page.locator("[data-testid='stPlotlyChart']").first.bounding_box()
         assert plot["y"] < 360 and plot["x"] > 500, (number, plot)        # the map: right half, top half
+    # the words (text, claim, measured numbers) are longer than the map: reading on, the map stays in
+    # view (sticky), where it had scrolled off and left the right half of the screen empty
+    page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollBy(0, 900)")
+    page.wait_for_timeout(300)
+    plot = page.locator("[data-testid='stPlotlyChart']").first.bounding_box()
+    title = page.locator("[data-testid='stHeading'] h3").first.bounding_box()
+    assert title["y"] < -400 and 0 < plot["y"] < 200, (title, plot)
