@@ -444,7 +444,8 @@ def surface3d_figure(surface, tracks: list[Track], *, presentation: bool = False
                                  yaxis=dict(range=[y0, y1], title="y", tickfont=dict(size=tick), nticks=4),
                                  zaxis=dict(title="log₁₀ f" if used_log else "f", tickfont=dict(size=tick), nticks=5),
                                  aspectmode="manual", aspectratio=dict(x=1, y=ratio, z=0.6),
-                                 camera=dict(eye=dict(x=-1.2, y=-1.6, z=1.1))))
+                                 # closer than plotly's default distance: the surface filled a third of the box
+                                 camera=dict(eye=dict(x=-1.05, y=-1.4, z=0.95))))
     return fig
 
 
