@@ -50,14 +50,15 @@ st.write(
     "The map is the mean squared error of a straight-line fit y ≈ w·x + b over the two parameters (w, b).")
 
 # ------------------------------------------------------------------ controls
-c1, c2, c3, c4 = st.columns(4)
+# four to a row; two on a projector, whose font cut the labels ("Standa…")
+c1, c2, c3, c4 = (*st.columns(2), *st.columns(2)) if PRESENT else st.columns(4)
 batch_size = c1.slider("Batch size B", 1, N, 1, key="batch_size",
                        help=f"1 = one example per update; {N} = the full batch")
 epochs = c2.slider("Epochs", 1, 50, 10, key="epochs")
 shuffle = c3.checkbox("Shuffle", True, key="shuffle",
                       help="Shuffle every epoch: a new random order of the examples at the start of each epoch")
 seed = int(c4.number_input("Seed", 0, 10_000, 0, step=1, key="seed"))
-c5, c6, c7, c8 = st.columns(4)
+c5, c6, c7, c8 = (*st.columns(2), *st.columns(2)) if PRESENT else st.columns(4)
 optimizer = c5.selectbox("Optimizer", optimizers.names(), index=0, key="optimizer", format_func=share.LABELS.get)
 lr = float(compat.remembered(f"lr_{optimizer}", LR_DEFAULTS[optimizer], lambda: c6.number_input(
     "Learning rate η", 1e-6, 10.0, format="%.4g", key=f"lr_{optimizer}")))  # each optimizer keeps its own η
@@ -84,12 +85,15 @@ for col, r, B, title in ((left, full, N, f"Full batch (B = {N})"), (right, mini,
             ("batch_map", normalize, optimizer, lr, convention, B, epochs, shuffle, seed, title, PRESENT),
             lambda: vb.projected(vb.loss_map(surface, [(title, r["path"])], epoch_starts=[r["epoch_starts"]],
                                              title=title, height=380), PRESENT)), key=f"map_{B}_{title}")
-        cols = st.columns(2 if PRESENT else 3)  # the projector's font needs the width
-        for i, (label, value, help_) in enumerate((
-                ("Updates/epoch", r["upe"], "Updates per epoch: ⌈N / B⌉"),
-                ("Updates", len(r["path"]) - 1, "Updates in all the epochs"),
-                ("Final loss", final_loss(r), "Training loss after the last update"))):
-            cols[i % len(cols)].metric(label, value, help=help_)
+        numbers = (("Updates/epoch", r["upe"], "Updates per epoch: ⌈N / B⌉"),
+                   ("Updates", len(r["path"]) - 1, "Updates in all the epochs"),
+                   ("Final loss", final_loss(r), "Training loss after the last update"))
+        if PRESENT:  # one line of text that wraps: metric tiles at the projector's font cut their labels
+            st.markdown(" · ".join(f"{label}: **{value}**" for label, value, _ in numbers))
+        else:
+            cols = st.columns(3)
+            for col, (label, value, help_) in zip(cols, numbers):
+                col.metric(label, value, help=help_)
         diverged_note(r, title)
 st.caption(f"Open circles mark where each epoch started. With B = 1 the path is noisy — every update "
            f"follows a different example's loss. B = 1 makes {N} updates per epoch where the full batch makes "

@@ -136,3 +136,15 @@ def test_names_are_shown_as_words_not_code():
     at = AppTest.from_file(PAGE, default_timeout=120).run()
     assert at.selectbox(key="optimizer").options[0] == "GD" and at.selectbox(key="optimizer").value == "gd"
     assert any("local minimum" in str(t.value) for t in at.table) and not any("local_minimum" in str(t.value) for t in at.table)
+
+
+def test_presentation_mode_gives_the_numbers_as_a_line_and_controls_two_to_a_row():
+    """At a projector's font the metric tiles cut "Updates/epoch" and the toggle "Standardise x": the
+    numbers become one wrapping line, the controls two to a row."""
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["presentation"] = True
+    at.run()
+    assert not at.exception and not _metric(at, "Updates/epoch")
+    lines = [m.value for m in at.markdown if "Updates/epoch" in m.value]
+    assert len(lines) == 2 and lines[0].startswith("Updates/epoch: **1** · Updates: **10** · Final loss: **")
+    assert lines[1].startswith("Updates/epoch: **20** · Updates: **200**")
