@@ -253,7 +253,7 @@ def test_compose_your_own_is_adam_when_built_from_adams_parts():
     ok(at)
     # only the parts' own hyperparameters are shown
     shown = {w.key for w in at.number_input if w.key.startswith(controls._k(at.session_state["pg_slots"][0], ""))}
-    assert shown == {slot_key(at, 0, "beta1"), slot_key(at, 0, "beta2")}
+    assert shown == {slot_key(at, 0, "beta1"), slot_key(at, 0, "beta2"), slot_key(at, 0, "lr") + "_typed"}
     np.testing.assert_allclose(paths(at)[0], paths(at)[3])             # slot 4 is Adam η=0.1
     assert at.query_params["opt"][0].startswith("compose,mom=ema,rms=adam")
     assert "ema+adam" in traces(figures(at)["map"], "path")[0]["name"]
@@ -312,6 +312,24 @@ def test_schedule_and_its_arguments():
     at.selectbox(key="pg_sched_warmup_decay").set_value("linear").run()
     ok(at)
     assert "decay=linear" in at.query_params["sched"]
+
+
+def test_eta_can_be_typed_and_lands_on_the_slider():
+    """The η slider has 169 stops (0.01 → 0.1 took 21 arrow presses): a box beside it takes a typed
+    η, which moves the slider to its nearest stop (with a note when it is not a stop itself), and the
+    box follows the slider."""
+    at = ok(app())
+    at.number_input(key="pg_o0_lr_typed").set_value(0.1).run()
+    ok(at)
+    assert at.select_slider(key="pg_o0_lr").value == 0.1 and "gd,lr=0.1" in str(at.query_params["opt"])
+    assert "not on the slider" not in texts(at.info)
+    at.number_input(key="pg_o0_lr_typed").set_value(0.037).run()
+    ok(at)
+    assert at.select_slider(key="pg_o0_lr").value == 0.0355 and at.number_input(key="pg_o0_lr_typed").value == 0.0355
+    assert "0.037 is not on the slider; using the nearest value 0.0355" in texts(at.info)
+    at.select_slider(key="pg_o0_lr").set_value(0.5).run()
+    ok(at)
+    assert at.number_input(key="pg_o0_lr_typed").value == 0.5
 
 
 def test_the_expander_of_an_optimizer_just_changed_opens():

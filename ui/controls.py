@@ -373,6 +373,17 @@ def _log_fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
+def _typed_lr(wk: str, tk: str) -> None:
+    """A typed η goes to the slider: its nearest value (said in a note when it differs)."""
+    ss = st.session_state
+    try:
+        typed = float(ss[tk])
+    except (TypeError, ValueError):
+        return
+    ss[wk] = L.snap("η", typed, L.LR_GRID, ss.setdefault("pg_widget_notes", []))
+    ss[tk] = ss[wk]
+
+
 def _snap_state(wk: str, name: str, grid) -> None:
     """Put a select_slider's state on its grid (a value from a link or a preset may lie between
     its options); written back only when it moves."""
@@ -414,6 +425,12 @@ def opt_widgets(sid: int, index: int, convention: str, n_slots: int):
             if key == "lr":
                 _snap_state(wk, "η", L.LR_GRID)
                 st.select_slider(label, options=L.LR_GRID, key=wk, format_func=_log_fmt)
+                # a box to type η in: the slider has 169 stops (0.01 → 0.1 took 21 arrow presses)
+                tk = f"{wk}_typed"
+                if ss.get(tk) != ss[wk]:
+                    ss[tk] = ss[wk]  # it shows the slider's value
+                st.number_input("or type η", min_value=L.LR[0], max_value=L.LR[1], key=tk, format="%g",
+                                step=None, on_change=_typed_lr, args=(wk, tk))
             elif key == "eps":
                 _snap_state(wk, "ε", L.EPS_GRID)
                 st.select_slider(label, options=L.EPS_GRID, key=wk, format_func=lambda v: f"{v:.0e}", disabled=off,
