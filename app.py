@@ -66,8 +66,7 @@ PRESENT_CSS = """
     {font-size: 1.25rem !important;}
   .katex {font-size: 1.6em !important;}
   h2 {font-size: 2.4rem !important;}
-  [data-testid="stColumn"]:has(> div > .st-key-tour_picture), [data-testid="stColumn"]:has(.st-key-tour_picture)
-    {position: sticky; top: 4rem; align-self: flex-start;}
+  [data-testid="stColumn"]:has(.st-key-tour_picture) {position: sticky; top: 4rem; align-self: flex-start;}
   [data-testid="stMain"]:focus, [data-testid="stMain"]:focus-visible {outline: none;}"""
 # (the tour's map column stays in view while the scene's longer words and numbers scroll past it; a
 # click into the page gave the main area a focus frame that every clicker PageDown then drew)

@@ -80,7 +80,7 @@ def scene_sizes(n_opts: int, steps: int) -> dict:
     s = surfaces.get(setup.surface)
     start = s.start
     t0 = time.perf_counter()
-    results = [runs.run_cached(setup.surface, o.name, o.params, start, setup.steps, setup.convention,
+    results = [runs.run_records(setup.surface, o.name, o.params, start, setup.steps, setup.convention,
                                            setup.schedule, setup.schedule_args, setup.noise, setup.seed, setup.clip,
                                            setup.device) for o in setup.opts]
     t_run = time.perf_counter() - t0

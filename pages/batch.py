@@ -69,6 +69,8 @@ normalize = c8.toggle("Standardise x", False, key="normalize",
 limits.show_notes(compat.take_notes(note_label))
 
 surface = sdata.regression(N, 0, normalize)
+# what the runs depend on besides their batch size and data: part of each cached figure's key
+run_key = (optimizer, lr, convention, epochs, shuffle, seed, PRESENT)
 try:
     full = runs.train_minibatch(normalize, optimizer, lr, convention, N, epochs, shuffle, seed)
     mini = runs.train_minibatch(normalize, optimizer, lr, convention, batch_size, epochs, shuffle, seed)
@@ -82,7 +84,7 @@ left, right = st.columns(2)
 for col, r, B, title in ((left, full, N, f"Full batch (B = {N})"), (right, mini, batch_size, f"Batch size B = {batch_size}")):
     with col:
         st.plotly_chart(runs.cached_spec(  # the key holds everything the run and the figure depend on
-            ("batch_map", normalize, optimizer, lr, convention, B, epochs, shuffle, seed, title, PRESENT),
+            ("batch_map", normalize, B, title) + run_key,
             lambda: vb.projected(vb.loss_map(surface, [(title, r["path"])], epoch_starts=[r["epoch_starts"]],
                                              title=title, height=380), PRESENT)), key=f"map_{B}_{title}")
         numbers = (("Updates/epoch", r["upe"], "Updates per epoch: ⌈N / B⌉"),
@@ -100,7 +102,7 @@ st.caption(f"Open circles mark where each epoch started. With B = 1 the path is 
            f"one; without parallel hardware each of them is about {N}× cheaper, but on a GPU each costs about "
            "the same, so an epoch at B = 1 takes longer (measured below).")
 st.plotly_chart(runs.cached_spec(
-    ("batch_curves", normalize, optimizer, lr, convention, batch_size, epochs, shuffle, seed, PRESENT),
+    ("batch_curves", normalize, batch_size) + run_key,
     lambda: vb.projected(vb.loss_curves(
         [(f"full batch (B = {N})", np.arange(len(full["loss"])) / full["upe"], full["loss"]),
          (f"B = {batch_size}", np.arange(len(mini["loss"])) / mini["upe"], mini["loss"])]), PRESENT)),
@@ -130,7 +132,7 @@ else:
     for col, s, r, title in ((a, raw, before, "raw x"), (b, std, after, "standardised x")):
         with col:
             st.plotly_chart(runs.cached_spec(
-                ("batch_norm", title, optimizer, lr, convention, batch_size, epochs, shuffle, seed, PRESENT),
+                ("batch_norm", title, batch_size) + run_key,
                 lambda: vb.projected(vb.loss_map(s, [(title, r["path"])], title=title, height=340), PRESENT)),
                 key=f"norm_{title}")
             st.metric(f"Final loss, {title}", final_loss(r))

@@ -57,9 +57,10 @@ if "tour_scene" not in ss:  # a link's ?scene= wins; back from another page (no 
     ss["tour_scene"] = _scene_from_url(notes) if "scene" in st.query_params or kept is None else kept
 
 
-# In presentation mode, when ?scene= changes, scroll the page so that the scene row (Previous, Scene,
-# Next) sits just under Streamlit's top bar. Installed once per browser tab; it does nothing on other
-# pages (no scene row) or with presentation mode off (no present=1 in the address).
+# In presentation mode, when ?scene= changes and on the first slide shown, scroll the page so that the
+# scene row (Previous, Scene, Next) hides just under Streamlit's top bar and the scene's title opens the
+# screen. Installed once per browser tab; it does nothing on other pages (no scene row) or with
+# presentation mode off (no present=1 in the address).
 SCROLL_WATCH = """
 if (!window.tourScrollWatch) {
   window.tourScrollWatch = true;
@@ -145,9 +146,8 @@ if len(scene.all_surfaces()) > 1:
             "Surface", list(scene.all_surfaces()), key=f"tour_surface_{number}",
             format_func=lambda n: n.replace("_", " "))) or scene.surface
 if number == 12:
-    c1 = c2 = c3 = c4 = words if presentation else None  # one under the other: 2×2 cut "adagrad_mean"
-    if not presentation:
-        c1, c2, c3, c4 = st.columns(4)
+    # one under the other in the words' column on a projector (2×2 cut "adagrad_mean"), else in a row
+    c1, c2, c3, c4 = (words,) * 4 if presentation else st.columns(4)
     d_mom, d_rms, d_sched, _, d_lr = S.PARTS_DEFAULT
     schedule = c1.selectbox("Schedule η_t", list(S.PARTS_SCHEDULES), index=list(S.PARTS_SCHEDULES).index(d_sched),
                             key="tour_p_sched")
@@ -231,10 +231,7 @@ for label, t in trajs.items():
 # ------------------------------------------------------------------------------ presentation: a new scene at its top
 if presentation:
     # A new scene keeps the old scroll position: after a clicker's PageDown with the figures in view,
-    # the class saw the next scene from its middle. Our own constant script (SCROLL_WATCH) scrolls the
-    # scene row (Previous, Scene, Next) just above the screen whenever ?scene= changes while ?present=1
-    # is set, and on the first slide shown: the scene's title opens the screen and the map has its
-    # height. The browser
-    # runs a script once, when its element is new, so it watches the address instead of being drawn
-    # anew per scene (an element updated in place does not run again).
+    # the class saw the next scene from its middle; SCROLL_WATCH brings each new scene's title to the
+    # top. The browser runs a script once, when its element is new, so it watches the address instead
+    # of being drawn anew per scene (an element updated in place does not run again).
     st.html(f"<script>{SCROLL_WATCH}</script>", unsafe_allow_javascript=True)

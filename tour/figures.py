@@ -44,11 +44,10 @@ def tracks(scene: Scene, trajs: dict) -> list[F.Track]:
             for (label, t), color, run in zip(trajs.items(), colors(scene), scene.runs)]
 
 
-def _line(fig, x, y, label, color, width, dash="solid", show=True, chars=None):
+def _line(fig, x, y, label, color, width, dash="solid", show=True):
     y = np.asarray(y, float)
     i = F.envelope_indices(y)
-    tr = go.Scatter(x=np.asarray(x)[i], y=y[i], mode="lines", name=F.legend_label(label, width=chars) if chars else label,
-                    legendgroup=label, showlegend=show,
+    tr = go.Scatter(x=np.asarray(x)[i], y=y[i], mode="lines", name=label, legendgroup=label, showlegend=show,
                     line=dict(color=color, width=width, dash=dash),
                     hovertemplate=f"{label}<br>t=%{{x}}<br>%{{y:.4g}}<extra></extra>")
     fig.add_trace(tr)
@@ -60,27 +59,26 @@ def side_plot(kind: str, scene: Scene, trajs: dict, *, presentation: bool = Fals
     title, log = PLOTS[kind]
     height = height or (340 if presentation else 260)
     width = 3.0 if presentation else 1.8
-    chars = 26 if presentation else None  # a third of a projector: long labels wrap (they were cut)
     fig = go.Figure()
     runs = list(zip(trajs.items(), colors(scene), scene.runs))
     for (label, t), color, _ in sorted(runs, key=lambda r: not r[2].reference):
         T = len(t.lr)
         if kind == "loss":
-            _line(fig, np.arange(T + 1), t.loss, label, color, width, chars=chars)
+            _line(fig, np.arange(T + 1), t.loss, label, color, width)
         elif kind == "grad_norm":
-            _line(fig, np.arange(T + 1), t.grad_norm, label, color, width, chars=chars)
+            _line(fig, np.arange(T + 1), t.grad_norm, label, color, width)
         elif kind == "lr":
-            _line(fig, np.arange(1, T + 1), t.lr, label, color, width, chars=chars)
+            _line(fig, np.arange(1, T + 1), t.lr, label, color, width)
         elif kind == "step_size":
-            _line(fig, np.arange(1, T + 1), t.step_size[:, 0], label, color, width, chars=chars)
-            _line(fig, np.arange(1, T + 1), t.step_size[:, 1], label, color, width, "dash", show=False, chars=chars)
+            _line(fig, np.arange(1, T + 1), t.step_size[:, 0], label, color, width)
+            _line(fig, np.arange(1, T + 1), t.step_size[:, 1], label, color, width, "dash", show=False)
         elif kind == "x":
-            _line(fig, np.arange(T + 1), t.path[:, 0], label, color, width, chars=chars)
+            _line(fig, np.arange(T + 1), t.path[:, 0], label, color, width)
         elif kind == "y":
-            _line(fig, np.arange(T + 1), t.path[:, 1], label, color, width, chars=chars)
+            _line(fig, np.arange(T + 1), t.path[:, 1], label, color, width)
         elif kind == "sigma_x":
-            _line(fig, np.arange(1, T + 1), t.sigma[:, 0], label, color, width, chars=chars)
-            _line(fig, np.arange(1, T + 1), np.abs(t.grad[:-1, 0]), label, color, width * 0.7, "dot", show=False, chars=chars)
+            _line(fig, np.arange(1, T + 1), t.sigma[:, 0], label, color, width)
+            _line(fig, np.arange(1, T + 1), np.abs(t.grad[:-1, 0]), label, color, width * 0.7, "dot", show=False)
     if log:  # a log axis only where the values span more than two decades
         vals = np.concatenate([np.asarray(tr.y, float) for tr in fig.data]) if fig.data else np.array([])
         vals = vals[np.isfinite(vals) & (vals > 0)]
@@ -92,6 +90,8 @@ def side_plot(kind: str, scene: Scene, trajs: dict, *, presentation: bool = Fals
         yaxis.update(F.log_ticks([tr.y for tr in fig.data]))  # log: > 2 decades
     for tr in fig.data:
         tr.legendrank = 1000 + list(trajs).index(tr.legendgroup)
+        if presentation:  # a third of a projector: long labels wrap (they were cut at the right edge)
+            tr.name = F.legend_label(tr.legendgroup, width=26)
     if presentation and len(trajs) > 1:  # the wrapped legend takes its lines from the plot: add them
         lines = sum(tr.name.count("<br>") + 1 for tr in fig.data if tr.showlegend is not False)
         height += 26 * max(0, lines - 2)

@@ -380,8 +380,7 @@ def _typed_lr(wk: str, tk: str) -> None:
         typed = float(ss[tk])
     except (TypeError, ValueError):
         return
-    ss[wk] = L.snap("η", typed, L.LR_GRID, ss.setdefault("pg_widget_notes", []))
-    ss[tk] = ss[wk]
+    ss[wk] = L.snap("η", typed, L.LR_GRID, ss.setdefault("pg_widget_notes", []))  # the box follows when drawn
 
 
 def _snap_state(wk: str, name: str, grid) -> None:

@@ -151,10 +151,9 @@ EPS_GRID = tuple(10.0**k for k in range(-12, 0))
 
 def nearest_log(grid: Sequence[float], value: float) -> int:
     """Index of the value of a positive `grid` nearest to `value` in log space (`value` clamped to
-    the grid's range first; a `value` ≤ 0 is nearest to the smallest)."""
+    the grid's range first, so a `value` ≤ 0 is nearest to the smallest)."""
     g = np.asarray(grid, float)
-    v = min(max(value, g.min()), g.max())
-    return int(np.argmin(np.abs(np.log(g) - math.log(v)))) if v > 0 else int(np.argmin(g))
+    return int(np.argmin(np.abs(np.log(g) - math.log(min(max(value, g.min()), g.max())))))
 
 
 def playground_lrs(lo: float, hi: float, n: int) -> tuple[float, ...]:

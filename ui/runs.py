@@ -1,8 +1,8 @@
 """Cached runs of the optimizer engine, keyed on plain values, returning numpy.
 
-`run_spec(setup, opt, start)` is the one entry point pages use: st.cache_data keys it
-on strings, numbers and tuples (never tensors or lambdas), so dragging a slider back is instant and
-many students with the same setup share the work. `max_entries` bounds memory: a 100,000-step run
+`run_spec(setup, opt, start)` is the one entry point pages use: a process-wide cache (RUNS) keyed on
+strings, numbers and tuples (never tensors or lambdas), so dragging a slider back is instant and many
+students with the same setup share the work. RUN_CACHE_ENTRIES bounds memory: a 100,000-step run
 holds about 7 MB of records (η_t/σ_t is not stored: `step_size(r)` gives it).
 
 `trajectories_csv` / `trajectories_json` turn results into export files (pure functions); `sweep`
@@ -53,7 +53,7 @@ def engine_args(opt: OptSpec, convention: str) -> tuple[Any, dict]:
     return opt.name, hp
 
 
-def run_cached(surface: str, opt_name: str, params: tuple, start: tuple, steps: int, convention: str,
+def run_records(surface: str, opt_name: str, params: tuple, start: tuple, steps: int, convention: str,
                schedule: str, schedule_args: tuple, noise: float, seed: int, clip: float | None,
                device: str) -> dict:
     """One optimizers.run as a dict of numpy arrays plus diverged_at, latex, notes, convention,
@@ -83,7 +83,7 @@ def run_spec(setup: Setup, opt: OptSpec, start: tuple[float, float]) -> dict:
     args = (setup.surface, opt.name, opt.params, (float(start[0]), float(start[1])), int(setup.steps),
             setup.convention, setup.schedule, setup.schedule_args, float(setup.noise), setup.run_seed,
             None if setup.clip is None else float(setup.clip), setup.device)
-    return RUNS.get(args, lambda: _read_only(run_cached(*args)))
+    return RUNS.get(args, lambda: _read_only(run_records(*args)))
 
 
 def _read_only(r: dict) -> dict:

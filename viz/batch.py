@@ -135,10 +135,9 @@ def sharp_flat_figure(surface, result, *, train_fn, test_fn, height: int = 380) 
                                  line=dict(color=color, width=3),
                                  name=f"{label} minimum: test − train = {m['gap']:.3f}"))
         # the label above the bar, on a white box with an arrow down to it: the space over a minimum is
-        # clear of both curves (as plain text at the bar's top it sat on the testing curve)
-        fig.add_annotation(x=m["w"], y=max(m["train"], m["test"]), text=f"gap {m['gap']:.2f}",  # short: the
-                           # space over the flat minimum is narrow at a projector's font; the colour and
-                           # the legend say which minimum
+        # clear of both curves (as plain text at the bar's top it sat on the testing curve). Short, as
+        # that space is narrow at a projector's font: the colour and the legend say which minimum.
+        fig.add_annotation(x=m["w"], y=max(m["train"], m["test"]), text=f"gap {m['gap']:.2f}",
                            showarrow=True, arrowhead=0, arrowcolor=color, ax=0, ay=-48,
                            bgcolor="rgba(255,255,255,0.9)", bordercolor=color, borderpad=3, font=dict(color="#222"))
     for i, B in enumerate(result.batch_sizes):

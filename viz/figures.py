@@ -335,7 +335,7 @@ def _legend_rows(names: list[str], font: int, width: int = 440) -> int:
     character plus the symbol); `width` is a little over a phone's (about 280 px): narrower and the
     rows sit a little closer to the plot (the player keeps a margin for that), wider and they sit
     further down, taking height from the map on a projector."""
-    rows, used, tall = 0, 0.0, 1  # rows of the rows done; the row being filled: its width, its lines
+    rows, used, tall = 0, 0.0, 1  # lines of the finished rows; the row being filled: its width, its lines
     for name in names:
         lines = str(name).split("<br>")
         w = 0.55 * font * max(map(len, lines)) + 46
