@@ -363,6 +363,29 @@ def test_a_schedule_first_offered_fits_the_run_and_a_misfit_is_said():
     assert "warm-up (4000 steps) is not over" in texts(at.caption)
 
 
+def test_schedule_lengths_follow_the_steps_unless_set():
+    """A schedule length still at its fitted value follows a change of the steps (T_max 300 → 1000);
+    one set by hand (or by a link) stays, with the warning when it no longer fits."""
+    at = ok(app())
+    at.selectbox(key="pg_sched").set_value("cosine").run()
+    at.number_input(key="pg_steps").set_value(1000).run()
+    ok(at)
+    assert at.number_input(key="pg_sched_cosine_T_max").value == 1000 and "⚠️" not in texts(at.caption)
+    at.selectbox(key="pg_sched").set_value("warmup").run()  # a schedule not drawn when the steps changed
+    assert at.number_input(key="pg_sched_warmup_warmup_steps").value == 100
+    at.number_input(key="pg_sched_warmup_warmup_steps").set_value(40).run()
+    at.number_input(key="pg_steps").set_value(2000).run()
+    ok(at)
+    assert at.number_input(key="pg_sched_warmup_warmup_steps").value == 40  # set by hand: kept
+    assert at.number_input(key="pg_sched_warmup_total_steps").value == 2000
+    at.selectbox(key="pg_sched").set_value("cosine").run()
+    assert at.number_input(key="pg_sched_cosine_T_max").value == 2000
+    at = ok(app({"sched": "cosine,T_max=100", "steps": "300"}))  # a link's own length stays
+    at.number_input(key="pg_steps").set_value(1000).run()
+    assert at.number_input(key="pg_sched_cosine_T_max").value == 100
+    assert "T_max = 100 is shorter than the 1000 steps" in texts(at.caption)
+
+
 def test_steps():
     at = ok(app())
     at.number_input(key="pg_steps").set_value(1000).run()

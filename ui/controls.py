@@ -452,6 +452,8 @@ def schedule_widgets():
     sched = ss["pg_sched"]
     st.caption(L.md_escape(schedules.FORMULAS[sched]) + ("; η is each optimizer's own" if sched != "constant" else ""))
     steps = L.clamp_int("steps", ss.get("pg_steps", 300), L.STEPS, [], 300)
+    _refit_schedules(ss.get("pg_sched_fit_steps", steps), steps)
+    ss["pg_sched_fit_steps"] = steps
     defaults = share.fitted_schedule_args(sched, steps)  # first offered to fit the run; a link's own values win
     ranges = schedules.ARG_RANGES[sched]
     cols = st.columns(2) if defaults else []
@@ -462,6 +464,23 @@ def schedule_widgets():
     note = share.schedule_fit_note(sched, args, steps)
     if note:
         st.caption(f"⚠️ {L.md_escape(note)}")
+
+
+def _refit_schedules(old: int, steps: int) -> None:
+    """When the steps change from `old`, every schedule length still at its fitted value for `old`
+    steps follows the run (a T_max of 300 becomes 1,000 with the steps); a length the user or a link
+    set otherwise is kept (and schedule_fit_note warns if it no longer fits)."""
+    if old == steps:
+        return
+    ss = st.session_state
+    for name in optimizers.SCHEDULES:
+        before, after = share.fitted_schedule_args(name, old), share.fitted_schedule_args(name, steps)
+        for k, v in before.items():
+            if after[k] == v:
+                continue
+            for key in (f"pg_sched_{name}_{k}", f"pg_sched_{name}_{k}_kept"):
+                if key in ss and ss[key] == v:
+                    ss[key] = after[k]
 
 
 def _schedule_arg(col, wk: str, k: str, rng):
