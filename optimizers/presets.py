@@ -254,6 +254,12 @@ RMS_PARTS = {
     "rmsprop_lecture": lambda hp: P.RMSEmaLecture(hp.get("alpha", 0.9)),
     "adam": lambda hp: P.AdamRMS(hp.get("beta2", 0.999), hp.get("eps", 1e-8), hp.get("bias_correction", True)),
 }
+# the parts as a reader names them (legends and menus; the keys above are the code's names)
+MOMENTUM_PART_NAMES = {"none": "none (m = g)", "heavy_ball": "heavy ball (PyTorch)", "nesterov": "Nesterov (PyTorch)",
+                       "movement": "movement (lecture)", "ema": "EMA of g (Adam's m)"}
+RMS_PART_NAMES = {"none": "none (σ = 1)", "adagrad_sum": "Adagrad, √ of the sum (PyTorch)",
+                  "adagrad_mean": "Adagrad, √ of the mean (lecture)", "rmsprop": "RMSProp (PyTorch)",
+                  "rmsprop_lecture": "RMSProp (lecture, σ⁰ = |g⁰|)", "adam": "Adam's v"}
 COMPOSE_KEYS = {"lr", "momentum", "beta1", "beta2", "alpha", "eps", "bias_correction"}
 
 

@@ -146,15 +146,15 @@ if len(scene.all_surfaces()) > 1:
             "Surface", list(scene.all_surfaces()), key=f"tour_surface_{number}",
             format_func=lambda n: n.replace("_", " "))) or scene.surface
 if number == 12:
-    # one under the other in the words' column on a projector (2×2 cut "adagrad_mean"), else in a row
+    # one under the other in the words' column on a projector (2×2 cut the names), else in a row
     c1, c2, c3, c4 = (words,) * 4 if presentation else st.columns(4)
     d_mom, d_rms, d_sched, _, d_lr = S.PARTS_DEFAULT
     schedule = c1.selectbox("Schedule η_t", list(S.PARTS_SCHEDULES), index=list(S.PARTS_SCHEDULES).index(d_sched),
-                            key="tour_p_sched")
-    momentum = c2.selectbox("Momentum part m_t", list(optimizers.MOMENTUM_PARTS),
-                            index=list(optimizers.MOMENTUM_PARTS).index(d_mom), key="tour_p_mom")
+                            key="tour_p_sched", format_func=S.PARTS_SCHEDULE_NAMES.get)
+    momentum = c2.selectbox("Momentum part m_t", list(optimizers.MOMENTUM_PARTS), key="tour_p_mom",
+                            index=list(optimizers.MOMENTUM_PARTS).index(d_mom), format_func=optimizers.MOMENTUM_PART_NAMES.get)
     rms = c3.selectbox("RMS part σ_t", list(optimizers.RMS_PARTS), index=list(optimizers.RMS_PARTS).index(d_rms),
-                       key="tour_p_rms")
+                       key="tour_p_rms", format_func=optimizers.RMS_PART_NAMES.get)
     lr = c4.select_slider("η", S.PARTS_LRS, value=d_lr, key="tour_p_lr")
     parts = (momentum, rms, schedule, float(lr))
     scene = S.scene_with_parts(number, parts)

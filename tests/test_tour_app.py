@@ -96,7 +96,7 @@ def test_scene12_compose_your_own():
     at.selectbox(key="tour_p_mom").set_value("ema").run()
     at.selectbox(key="tour_p_rms").set_value("adam").run()
     assert not at.exception and at.success            # ema × adam is Adam: still equal to the named run
-    assert "max |composed − adam (torch)|" in measured_text(at)
+    assert "max |composed − Adam (PyTorch)|" in measured_text(at)
     at.selectbox(key="tour_p_rms").set_value("rmsprop_lecture").run()
     assert not at.exception
     assert any("your own" in i.value for i in at.info) and not at.success
@@ -104,7 +104,11 @@ def test_scene12_compose_your_own():
     at.selectbox(key="tour_p_rms").set_value("none").run()
     at.select_slider(key="tour_p_lr").set_value(1.0).run()  # GD with the largest η: bounces wildly, still equal
     assert not at.exception and at.success
-    assert "max |composed − gd (torch)|" in measured_text(at)
+    assert "max |composed − GD (PyTorch)|" in measured_text(at)
+    # the parts by the names a reader uses, in the menus and the legend (not heavy_ball, adagrad_mean)
+    assert at.selectbox(key="tour_p_rms").options[:3] == ["none (σ = 1)", "Adagrad, √ of the sum (PyTorch)",
+                                                            "Adagrad, √ of the mean (lecture)"]
+    assert "heavy ball (PyTorch)" in at.selectbox(key="tour_p_mom").options
 
 
 def test_presentation_mode_renders_larger_without_breaking():

@@ -105,6 +105,10 @@ NAMED_TWINS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
+TWIN_NAMES = {"gd": "GD", "momentum": "momentum", "nesterov": "Nesterov", "adagrad": "Adagrad", "rmsprop": "RMSProp",
+              "adam": "Adam"}
+
+
 def twin_of(parts: str, hyper: dict) -> tuple[str, str, dict] | None:
     """The named (optimizer, convention, hyperparameters) that the composed `parts` equal, or None."""
     momentum, rms = parts.split("+")
@@ -123,6 +127,8 @@ def twin_of(parts: str, hyper: dict) -> tuple[str, str, dict] | None:
     return name, convention, full
 
 
+PARTS_SCHEDULE_NAMES = {"constant": "constant", "exponential": "exponential decay", "step": "step decay",
+                        "cosine": "cosine", "inverse_sqrt": "η/√(t+1)", "warmup": "warm-up"}
 COUNTERPART_LABEL = "same steps: "
 
 
@@ -137,7 +143,8 @@ def counterpart_of(momentum: str, rms: str, schedule: str, lr: float) -> RunSetu
     if momentum == "none":
         return RunSetup(COUNTERPART_LABEL + "PyTorch's Adagrad (root of the sum, ε = 0)", "adagrad",
                         _h(lr=float(lr), eps=0.0), convention="torch")
-    return RunSetup(COUNTERPART_LABEL + f"{momentum} × adagrad_sum (ε = 0)", f"{momentum}+adagrad_sum",
+    return RunSetup(COUNTERPART_LABEL + f"m_t {optimizers.MOMENTUM_PART_NAMES[momentum]} · σ_t Adagrad, √ of the sum "
+                    "(ε = 0), constant η", f"{momentum}+adagrad_sum",
                     _h(lr=float(lr), eps=0.0), composed=True)
 
 
@@ -146,12 +153,14 @@ def parts_runs(momentum: str, rms: str, schedule: str, schedule_args: dict, lr: 
     the same parts: it shows the composer's wiring); a counterpart if there is one (counterpart_of)."""
     hyper = {"lr": float(lr)}
     sched = tuple(sorted(schedule_args.items()))
-    runs = [RunSetup(f"composed: {schedule} × {momentum} × {rms}", f"{momentum}+{rms}", tuple(hyper.items()),
+    label = (f"composed: η_t {PARTS_SCHEDULE_NAMES.get(schedule, schedule)} · m_t {optimizers.MOMENTUM_PART_NAMES[momentum]}"
+             f" · σ_t {optimizers.RMS_PART_NAMES[rms]}")
+    runs = [RunSetup(label, f"{momentum}+{rms}", tuple(hyper.items()),
                      schedule, sched, composed=True)]
     twin = twin_of(f"{momentum}+{rms}", hyper)
     if twin is not None:
         name, convention, full = twin
-        runs.append(RunSetup(f"named: {name} ({convention})", name, tuple(full.items()), schedule, sched,
+        runs.append(RunSetup(f"named: {TWIN_NAMES[name]} ({'PyTorch' if convention == 'torch' else convention})", name, tuple(full.items()), schedule, sched,
                              convention=convention))
     other = counterpart_of(momentum, rms, schedule, lr)
     if other is not None:
@@ -403,8 +412,8 @@ S12 = Scene(
     runs=parts_runs(*PARTS_DEFAULT[:3], dict(PARTS_DEFAULT[3]), PARTS_DEFAULT[4]),
     plots=("lr", "step_size"),
     note="η_t/σ_t = (η/√(t+1)) / √(Σ g²/(t+1)) = η/√(Σ g²): the √(t+1) of the schedule cancels the one "
-    "of the mean. The counterpart is drawn when the RMS part is adagrad_mean and the schedule "
-    "inverse_sqrt, with any momentum part.",
+    "of the mean. The counterpart is drawn when the RMS part is Adagrad's √ of the mean and the schedule "
+    "η/√(t+1), with any momentum part.",
 )
 
 SCENES: tuple[Scene, ...] = (S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11, S12)

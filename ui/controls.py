@@ -410,8 +410,9 @@ def opt_widgets(sid: int, index: int, convention: str, n_slots: int):
         shown = PARAMS[name]
         if name == COMPOSE:
             c1, c2 = st.columns(2)
-            c1.selectbox("momentum part", list(optimizers.MOMENTUM_PARTS), key=_k(sid, "mom"))
-            c2.selectbox("RMS part", list(optimizers.RMS_PARTS), key=_k(sid, "rms"))
+            c1.selectbox("momentum part", list(optimizers.MOMENTUM_PARTS), key=_k(sid, "mom"),
+                         format_func=optimizers.MOMENTUM_PART_NAMES.get)
+            c2.selectbox("RMS part", list(optimizers.RMS_PARTS), key=_k(sid, "rms"), format_func=optimizers.RMS_PART_NAMES.get)
             used = COMPOSE_USES[ss[_k(sid, "mom")]] + COMPOSE_USES[ss[_k(sid, "rms")]]
             shown = ("lr",) + tuple(k for k in PARAMS[COMPOSE] if k in used)
         for key in shown:
