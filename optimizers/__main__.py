@@ -46,7 +46,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--convention", default="torch", choices=presets.CONVENTIONS,
                    help="formulas as in PyTorch, on the lecture slides, or in the Deep Learning book")
     p.add_argument("--lr", type=float, help="base learning rate η (default: the optimizer's PyTorch default)")
-    p.add_argument("--momentum", type=float, help="momentum μ / λ (gd, momentum, nesterov, rmsprop)")
+    p.add_argument("--momentum", type=float, help="momentum λ, torch.optim's μ (gd, momentum, nesterov, rmsprop)")
     p.add_argument("--dampening", type=float, help="SGD dampening")
     p.add_argument("--nesterov", action="store_true", default=None, help="Nesterov momentum (SGD)")
     p.add_argument("--alpha", type=float, help="RMSProp smoothing constant α")

@@ -79,6 +79,10 @@ def any_nonzero(v) -> bool:
     return any(float(x) != 0.0 for x in _values(v))
 
 
+# name -> the optimizer as a reader names it (notes, menus, legends)
+TITLES = {"gd": "GD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "Adagrad", "rmsprop": "RMSProp",
+          "adam": "Adam", "adamw": "AdamW", "nadam": "NAdam", "radam": "RAdam"}
+
 # name -> {hyperparameter: default}, with torch.optim's names and defaults
 DEFAULTS: dict[str, dict[str, Any]] = {
     "gd": dict(lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0),
@@ -145,7 +149,7 @@ def resolve(name: str, convention: str = "torch", **hyper) -> tuple[str, dict, t
         raise ValueError(f"Unknown convention {convention!r}; choose one of {', '.join(CONVENTIONS)}")
     notes = []
     if name not in DEFINED[convention]:
-        notes.append(f"The {convention} convention does not define {name}; using PyTorch's formula.")
+        notes.append(f"The {convention} convention does not define {TITLES[name]}; using PyTorch's formula.")
         convention = "torch"
     defaults = dict(DEFAULTS[name])
     if convention == "book":

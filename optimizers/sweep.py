@@ -35,7 +35,7 @@ HISTORY_BYTES = 256 * 2**20   # loss histories kept at once when f* must be foun
 SECOND = {
     "beta1": ("β₁", (0.0, 0.99), ("adam", "adamw", "nadam", "radam")),
     "alpha": ("α", (0.5, 0.999), ("rmsprop",)),
-    "momentum": ("momentum μ", (0.0, 0.99), ("momentum", "nesterov", "rmsprop")),
+    "momentum": ("momentum λ", (0.0, 0.99), ("momentum", "nesterov", "rmsprop")),
     "warmup_steps": ("warm-up length (steps)", (1, 200), tuple(presets.DEFAULTS)),
 }
 METRICS = ("final loss", "steps to tolerance", "diverged")

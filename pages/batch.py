@@ -170,8 +170,8 @@ st.subheader("Noisy updates escape")
 st.write(
     "On a surface with a shallow minimum or a flat saddle, full-batch gradient descent stops there. Here "
     "a minibatch gradient is modelled as the full gradient plus Gaussian noise of standard deviation "
-    "σ₁·√((N − B)/(B(N − 1))) — the spread of the mean of B of the N examples drawn without replacement "
-    "(σ₁: the spread of one example's gradient; zero for the full batch). 100 seeded runs per batch size:")
+    "s₁·√((N − B)/(B(N − 1))) — the spread of the mean of B of the N examples drawn without replacement "
+    "(s₁: the spread of one example's gradient; zero for the full batch). 100 seeded runs per batch size:")
 res = [runs.escape_results(sname, 100, seed) for sname in noise.ESCAPE]
 st.plotly_chart(runs.cached_spec(("batch_escape", seed, PRESENT), lambda: vb.projected(vb.escape_figure(res), PRESENT)),
                 key="escape_fig")
@@ -180,9 +180,9 @@ st.plotly_chart(runs.cached_spec(("batch_escape", seed, PRESENT), lambda: vb.pro
 st.table([{"surface": r.surface.replace("_", " "), **{f"B={b}": f"{f:.0%}" for b, f in zip(r.batch_sizes, r.fractions)}} for r in res],
          hide_index=True)
 st.caption("Escaped = ended past " + "; ".join(f"{k}: {v['what']}" for k, v in noise.ESCAPE.items()) + "."
-           + f" Plain SGD, η = {res[0].lr:g}, {res[0].steps} steps from each surface's start; σ₁ = "
+           + f" Plain SGD, η = {res[0].lr:g}, {res[0].steps} steps from each surface's start; s₁ = "
            + ", ".join(f"{r.per_example_std:g} ({r.surface.replace('_', ' ')})" for r in res)
-           + ". σ₁ is set for the demonstration, not measured from data, and the noise is the same everywhere on "
+           + ". s₁ is set for the demonstration, not measured from data, and the noise is the same everywhere on "
              "the surface. The optimizer and η chosen at the top of the page do not apply here; the seed does.")
 
 # ------------------------------------------------------------------ sharp vs flat

@@ -26,7 +26,7 @@ crescent = Surface(
     bounds=((-4.0, 3.5), (-1.0, 8.0)),
     starts=((-3.0, 6.0), (-3.5, 3.0)),
     minima=((2.0, 2.0),),
-    description="Curved (new-moon) valley whose steepness across it changes along the path (why RMSProp)",
+    description="Crescent-shaped valley whose steepness across it changes along the path (why RMSProp)",
     latex=r"f=\tfrac12\,(0.5+20\,\mathrm{sigmoid}(-2x))\,(y-\tfrac12x^2)^2+0.1\,(x-2)^2",
 )
 

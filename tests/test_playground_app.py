@@ -273,7 +273,7 @@ def test_convention_switch_shows_each_rule():
     # a preset the book does not define falls back to PyTorch's formula, and says so
     at.selectbox(key=slot_key(at, 3, "name")).set_value("nadam").run()
     ok(at)
-    assert "does not define nadam" in texts(at.caption)
+    assert "does not define NAdam" in texts(at.caption)
     # PyTorch-only options are greyed out outside the torch convention
     at.selectbox(key=slot_key(at, 2, "name")).set_value("rmsprop").run()
     assert at.checkbox(key=slot_key(at, 2, "centered")).disabled

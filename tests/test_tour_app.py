@@ -99,7 +99,7 @@ def test_scene12_compose_your_own():
     assert "max |composed − Adam (PyTorch)|" in measured_text(at)
     at.selectbox(key="tour_p_rms").set_value("rmsprop_lecture").run()
     assert not at.exception
-    assert any("your own" in i.value for i in at.info) and not at.success
+    assert any("your own" in i.value and "nearest named kin is Adam" in i.value for i in at.info) and not at.success
     at.selectbox(key="tour_p_mom").set_value("none").run()
     at.selectbox(key="tour_p_rms").set_value("none").run()
     at.select_slider(key="tour_p_lr").set_value(1.0).run()  # GD with the largest η: bounces wildly, still equal

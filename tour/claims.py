@@ -462,6 +462,10 @@ def _scene12(scene, trajs, convention, surface):
                               diff, ".1e", "< 10⁻¹²", diff < 1e-12))
     named = any(r.label.startswith("named: ") for r in scene.runs[1:])
     note = "" if named else "This combination of parts has no named optimizer in the lectures: it is your own."
+    momentum, rms = scene.runs[0].optimizer.split("+")
+    if not named and momentum != "none" and rms.startswith("rmsprop"):
+        note += (" Its nearest named kin is Adam, which the lecture calls RMSProp + momentum (scene 10): the parts "
+                 "EMA of g and Adam's v, with bias correction.")
     ms.append(Measure("distance to the minimum at the end", _distance(composed.path, surface), ".2e"))
     return Result(tuple(ms), note)
 

@@ -194,7 +194,10 @@ S2 = Scene(
     surface="bowl", start=(-8.0, 2.0), steps=100_000,
     runs=(RunSetup("GD, η = 10⁻⁷", "gd", _h(lr=1e-7), convention="lecture"),),
     plots=("loss", "grad_norm"),
-    note="A single η cannot fit both directions: 10⁻² is too big across the valley, 10⁻⁷ too small along it.",
+    note="Neither η fits both directions: 10⁻² is too big across the valley, 10⁻⁷ too small along it. On this "
+    "bowl the best single η sits just below 2/400 = 5·10⁻³ (400 is the walls' curvature at the floor): it gets "
+    "within 10⁻³ of the minimum in about 1,800 steps, and 5·10⁻³ already bounces forever. The steep "
+    "direction sets η, and the flat one pays for it; Adagrad (next scene) takes 330 steps.",
 )
 
 _ADAGRAD_TEXT_NOTE = (
@@ -205,8 +208,8 @@ S3 = Scene(
     3, "per-parameter-rate", "Different parameters need different learning rates",
     "Adagrad gives every parameter its own step: η is divided by σ, the root mean square of that "
     "parameter's past gradients. Across the valley the gradients were large, so the step there is "
-    "small; along the flat direction they were small, so the step is large — and the same bowl that "
-    "defeated every single η is now crossed to the minimum.",
+    "small; along the flat direction they were small, so the step is large — and the same bowl is "
+    "now crossed to the minimum, within 10⁻³ of it after 330 steps, where the best single η needs about 1,800.",
     "The run ends within 10⁻³ of the minimum, with an effective step η/σ along x several times "
     "larger than along y.",
     r"\theta_i^{t+1} \leftarrow \theta_i^{t} - \frac{\eta}{\sigma_i^{t}}\, g_i^{t}, \qquad "
@@ -217,6 +220,8 @@ S3 = Scene(
     convention_note=_ADAGRAD_TEXT_NOTE + " With the sum, σ along x never shrinks and the point "
     "crawls: it is still far from the minimum when the run ends.",
     plots=("loss", "step_size"),
+    note="Scenes 3 and 4 start at (−8, 1), a little lower on the wall than scenes 1 and 2: from (−8, 2) "
+    "Adagrad also reaches the minimum in 330 steps, but it never bursts (scene 4).",
 )
 
 S4 = Scene(
@@ -225,7 +230,8 @@ S4 = Scene(
     "tiny gradients, so its root mean square σ keeps shrinking and its step η/σ keeps growing — until "
     "the step is too big for the steep walls and the point erupts up the wall (the study notes call "
     "it 喷发, an eruption). Up there the gradients are large again, σ grows back, the steps shrink "
-    "and the point falls back to the floor.",
+    "and the point drops back into the valley. In this run it then rattles across the floor in a narrow "
+    "band (|y| ≈ 0.05) to the end; in the lecture's run the eruptions come again and again.",
     "Late in the run (in its second half) at least one step in y bursts — at least 0.05 long and 10× "
     "the median of the 200 steps before it — and the steps shrink back afterwards.",
     r"\sigma_i^{t} = \sqrt{\frac{1}{t+1}\sum_{k=0}^{t} \left(g_i^{k}\right)^2}"
@@ -340,8 +346,8 @@ S9 = Scene(
           RunSetup("Nesterov", "nesterov", _h(lr=0.03, momentum=0.9))),
     conventions=("book", "torch"),
     convention_note="The book takes the gradient at the look-ahead point θ + λv. PyTorch rewrites "
-    "Nesterov so that the gradient is taken at the point it stores (m = g + μb): the points it stores "
-    "are exactly the book's look-ahead points θ + λv (to round-off, about 10⁻¹⁵), so its path is the "
+    "Nesterov so that the gradient is taken at the point it stores (m = g + λb; PyTorch calls λ μ): the points "
+    "it stores are exactly the book's look-ahead points θ + λv (to round-off, about 10⁻¹⁵), so its path is the "
     "book's path shifted by λv. The look-ahead check reads the gradient back from the book's form and "
     "no longer applies.",
     plots=("x", "loss"),
@@ -359,7 +365,7 @@ S10 = Scene(
     "Adam without bias correction and EMA momentum × RMSProp's σ (α = β₂) differ by less than "
     "10⁻¹²; Adam's first step is η in each coordinate (to 10⁻⁶), without bias correction it is "
     "(1 − β₁)/√(1 − β₂) ≈ 3.16·η.",
-    r"\theta_t = \theta_{t-1} - \eta\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}, \quad "
+    r"\theta_t = \theta_{t-1} - \eta_t\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}, \quad "
     r"\hat m_t = \frac{m_t}{1-\beta_1^t}, \quad \hat v_t = \frac{v_t}{1-\beta_2^t}",
     surface="bowl", start=(-8.0, 2.0), steps=500,
     runs=(RunSetup("Adam", "adam", _h(lr=0.1), "cosine", _h(T_max=500), convention="torch"),
@@ -372,7 +378,8 @@ S10 = Scene(
     note="Without bias correction the first averages are small: m₁ = (1 − β₁)·g₁ and v₁ = (1 − β₂)·g₁², "
     "so the first step is η·(1 − β₁)/√(1 − β₂) ≈ 3.16·η per coordinate for β₁ = 0.9, β₂ = 0.999. "
     "Dividing by 1 − β₁ᵗ and 1 − β₂ᵗ turns it into η. On the map the composed run (green) covers Adam "
-    "without bias correction (orange): the two paths coincide.",
+    "without bias correction (orange): the two paths coincide. The Adam paper's step size α is η here "
+    "(α is RMSProp's decay in this course).",
 )
 
 S11 = Scene(
@@ -402,7 +409,8 @@ S12 = Scene(
     "from the same parts, its run coincides with yours by construction, which only shows that the "
     "parts are wired alike. Different parts can also take the same steps, because only the ratio "
     "η_t/σ_t enters the update: the lecture's Adagrad (root *mean* square) with η_t = η/√(t+1) is "
-    "the book's and PyTorch's Adagrad (root of the *sum*, ε = 0) with a constant η.",
+    "the book's and PyTorch's Adagrad (root of the *sum*, with the book's δ and PyTorch's ε at 0) with a "
+    "constant η.",
     "The lecture's Adagrad with η_t = η/√(t+1) and PyTorch's Adagrad (sum, ε = 0) with a constant η "
     "differ by less than 10⁻¹²; a composition and the named optimizer built from the same parts agree "
     "to 10⁻¹² (a check of the wiring).",

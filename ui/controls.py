@@ -28,7 +28,7 @@ DOTS = (":blue[●]", ":orange[●]", ":green[●]", ":violet[●]", ":red[●]"
 CONV_LABELS = {"lecture": "lecture", "book": "book", "torch": "PyTorch"}
 VIEW_LABELS = {"2d": "2-D map", "3d": "3-D surface", "both": "both"}
 VIEW_SHORT = {"2d": "2-D", "3d": "3-D", "both": "both"}  # in presentation mode, beside the description
-PARAM_LABELS = {"lr": "η (learning rate)", "momentum": "momentum μ / λ (the book's α)", "alpha": "α (RMS decay; the book's ρ)", "beta1": "β₁",
+PARAM_LABELS = {"lr": "η (learning rate)", "momentum": "momentum λ (PyTorch's μ, the book's α)", "alpha": "α (RMS decay; the book's ρ)", "beta1": "β₁",
                 "beta2": "β₂", "eps": "ε", "bias_correction": "bias correction", "nesterov": "Nesterov",
                 "centered": "centered", "amsgrad": "AMSGrad", "weight_decay": "weight decay",
                 "momentum_decay": "momentum decay ψ"}
@@ -530,8 +530,8 @@ def sidebar():
         c2.button("Add", key="pg_add_btn", on_click=_add_opt, disabled=len(slots) >= L.MAX_OPTIMIZERS,
                   help=f"up to {L.MAX_OPTIMIZERS} optimizers", width="stretch")
         st.radio("formula convention", list(CONV_LABELS), key="pg_conv", format_func=CONV_LABELS.get, on_change=_on_conv,
-                 horizontal=True, help="lecture: the slides' formulas; book: Goodfellow et al.; "
-                                      "PyTorch: exactly torch.optim")
+                 horizontal=True, help="lecture: the adaptive-learning-rate and momentum slides; book: Goodfellow "
+                                      "et al., as the Training-NN slides give it; PyTorch: exactly torch.optim")
         ss["pg_conv_shown"] = ss["pg_conv"]  # _on_conv compares the new convention with this one
 
         st.subheader("Run")

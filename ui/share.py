@@ -67,8 +67,7 @@ COMPOSE_USES = {
     "adagrad_sum": ("eps",), "adagrad_mean": (), "rmsprop": ("alpha", "eps"), "rmsprop_lecture": ("alpha",),
     "adam": ("beta2", "eps", "bias_correction"),
 }
-LABELS = {"gd": "GD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "Adagrad", "rmsprop": "RMSProp",
-          "adam": "Adam", "adamw": "AdamW", "nadam": "NAdam", "radam": "RAdam", COMPOSE: "Compose your own"}
+LABELS = {**optimizers.presets.TITLES, COMPOSE: "Compose your own"}
 VIEWS = ("2d", "3d", "both")
 DEVICES = ("auto", "cpu", "cuda")
 
