@@ -54,7 +54,9 @@ class HeavyBall:
 
     @property
     def latex(self):
-        b = r"b_t = \mu\, b_{t-1} + (1-\tau)\, g_t,\ b_0 = g_0"  # t = 0, 1, …: the first update's b is g
+        # t = 0, 1, …: the first update's b is g; the dampening τ shown only where it is set
+        damped = torch.is_tensor(self.dampening) or self.dampening != 0
+        b = r"b_t = \mu\, b_{t-1} + " + (r"(1-\tau)\, g_t" if damped else "g_t") + r",\ b_0 = g_0"
         return b + (r",\quad m_t = g_t + \mu\, b_t" if self.nesterov else r",\quad m_t = b_t")
 
     def init(self, theta):

@@ -111,6 +111,17 @@ def test_each_optimizer_keeps_its_own_learning_rate():
     assert not at.exception and not at.warning
 
 
+def test_the_lectures_table_of_small_and_large_batches(at):
+    """The expander gives the lecture's table (004, quoted from Keskar et al.) as the lecture has it:
+    six networks, large batches test worse on every one although they train about as well."""
+    exp = next(e for e in at.expander if "Keskar" in e.label)
+    rows = exp.table[0].value
+    assert len(rows) == 6 and list(rows.columns) == ["network", "data", "train SB", "train LB", "test SB", "test LB"]
+    pct = lambda c: rows[c].str.rstrip(" %").astype(float)  # noqa: E731
+    assert (pct("test SB") > pct("test LB")).all() and (abs(pct("train SB") - pct("train LB")) < 2).all()
+    assert rows.iloc[1]["test SB"] == "64.02 %" and rows.iloc[1]["test LB"] == "59.45 %"
+
+
 def test_presentation_mode_sets_the_projectors_font_on_every_figure():
     """The Batch page's figures kept 12-13 px text on a projector (the tables were 13 px and cut off a
     column at 1024 px; they are st.table now, which takes the page's font)."""
@@ -125,7 +136,7 @@ def test_presentation_mode_sets_the_projectors_font_on_every_figure():
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(specs) >= 6 and all(s["layout"]["font"]["size"] == FONT_PX[True] for s in specs)
     assert all(s["layout"]["xaxis"]["tickfont"]["size"] == FONT_PX[True] - 2 for s in specs)
-    assert len(at.table) == 2
+    assert len(at.table) == 3  # escapes, minima, and the lecture's table of six networks
     plain = AppTest.from_file(PAGE, default_timeout=240).run()
     assert all(json.loads(c.proto.spec)["layout"].get("font", {}).get("size") != FONT_PX[True]
                for c in plain.get("plotly_chart"))

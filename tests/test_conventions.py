@@ -306,7 +306,7 @@ def test_undefined_combinations_fall_back_to_torch_with_a_note(convention, name)
     t = optimizers.run(s, name, steps=50, lr=lr, convention=convention)
     ref = optimizers.run(s, name, steps=50, lr=lr, convention="torch")
     assert t.convention == "torch"
-    assert len(t.notes) == 1 and convention in t.notes[0] and name in t.notes[0] and "PyTorch" in t.notes[0]
+    assert len(t.notes) == 1 and convention in t.notes[0] and optimizers.presets.TITLES[name] in t.notes[0] and "PyTorch" in t.notes[0]
     np.testing.assert_array_equal(t.path, ref.path)
 
 

@@ -289,6 +289,12 @@ def test_scene8_gd_stops_at_the_critical_point_momentum_rolls_on(surface, x_min)
     g = surfaces.get(surface).grad(mom.path[:-1])
     assert np.max(np.abs(mv - (0.9 * prev - 0.03 * g))) < 1e-12
     assert C.movement_error(mom, surface, 0.03, 0.9) < 1e-12
+    # the note: unrolled, movement t is the weighted sum −η Σ_k λ^(t−1−k) g^k of all past gradients, and
+    # −η times the summary rule's m_t
+    for t in (1, 2, 3, 50):
+        weights = 0.9 ** np.arange(t - 1, -1, -1)
+        np.testing.assert_allclose(mv[t - 1], -0.03 * (weights[:, None] * g[:t]).sum(0), atol=1e-12)
+    np.testing.assert_allclose(mv, -0.03 * mom.m, atol=1e-12)
 
 
 def test_scene9_nesterov_looks_ahead_classical_does_not():

@@ -174,7 +174,8 @@ S1 = Scene(
     "When the loss stops going down, it is tempting to think the parameters sit at a critical point "
     "where the gradient vanishes. Here plain gradient descent with η = 10⁻² on an elongated bowl "
     "keeps jumping from one steep wall of the valley to the other: the loss curve is flat, yet the "
-    "gradient is as large as ever.",
+    "gradient is as large as ever. The bowl is convex, with one minimum and no other critical point: "
+    "training can be hard even without critical points.",
     "Over the last half of the run the loss changes by less than 1 % while the gradient norm stays "
     "above 10 % of its starting value.",
     r"\theta^{t+1} \leftarrow \theta^{t} - \eta\, g^{t}, \qquad \eta = 10^{-2}",
@@ -305,7 +306,7 @@ S7 = Scene(
     "After the gradient falls tenfold, RMSProp with α = 0.5 brings σ within 2× of the new slope in "
     "at most 5 steps, α = 0.9 takes longer, and Adagrad takes more than 100 steps.",
     r"\sigma_i^{t} = \sqrt{\alpha\left(\sigma_i^{t-1}\right)^2 + (1-\alpha)\left(g_i^{t}\right)^2},"
-    r"\qquad 0 < \alpha < 1",
+    r"\quad 0 < \alpha < 1 \\ \sigma_i^{0} = \left|g_i^{0}\right|",
     surface="crescent", start=(-3.0, 6.0), steps=600,
     runs=(RunSetup("RMSProp, α = 0.5", "rmsprop", _h(lr=0.03, alpha=0.5)),
           RunSetup("RMSProp, α = 0.9", "rmsprop", _h(lr=0.03, alpha=0.9)),
@@ -330,6 +331,9 @@ S8 = Scene(
     runs=(RunSetup("GD, η = 0.03", "gd", _h(lr=0.03), convention="lecture"),
           RunSetup("Momentum, λ = 0.9, η = 0.03", "momentum", _h(lr=0.03, momentum=0.9), convention="lecture")),
     plots=("x", "loss"),
+    note="Unrolled, the movement is a weighted sum of all past gradients: m¹ = −η g⁰, m² = −λη g⁰ − η g¹, "
+    "m³ = −λ²η g⁰ − λη g¹ − η g², … — the lecture's second way to read momentum. This m already holds −η: "
+    "with a constant η it is −η times the m_t of the summary rule (scene 12), where η_t stands apart.",
 )
 
 S9 = Scene(
@@ -365,6 +369,7 @@ S10 = Scene(
     "Adam without bias correction and EMA momentum × RMSProp's σ (α = β₂) differ by less than "
     "10⁻¹²; Adam's first step is η in each coordinate (to 10⁻⁶), without bias correction it is "
     "(1 − β₁)/√(1 − β₂) ≈ 3.16·η.",
+    r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\ "
     r"\theta_t = \theta_{t-1} - \eta_t\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}, \quad "
     r"\hat m_t = \frac{m_t}{1-\beta_1^t}, \quad \hat v_t = \frac{v_t}{1-\beta_2^t}",
     surface="bowl", start=(-8.0, 2.0), steps=500,
