@@ -266,15 +266,14 @@ S5 = Scene(
 
 S6 = Scene(
     6, "warm-up", "Warm-up: first increase η, then decrease it",
-    "Some famous recipes start with a small learning rate, raise it, and only then let it decay. "
-    "Why warm-up helps is still an open research question; one possible explanation: σ is a "
-    "statistic of past gradients, and after a handful of steps it is a poor estimate, so big early "
-    "steps are risky. Below are the Transformer's formula (its step = t + 1 counts the updates from 1), plotted exactly, and ResNet's 0.01-then-0.1 "
-    "(the paper switches once the training error is below 80 %, after about 400 iterations; drawn "
-    "here at iteration 400); RAdam builds a warm-up into the optimizer itself. The map races Adam with "
-    "and without a warm-up (linear over the first 100 steps, then a cosine decay to 0 at step 300) "
-    "against RAdam; the two Adam paths lie on top of each other, as the warm-up changes how fast Adam "
-    "goes, not where (the loss plot shows it).",
+    "Some famous recipes start with a small learning rate, raise it, and only then let it decay (ResNet, "
+    "the Transformer and, usually, BERT); how high η climbs and how fast it rises and falls are the "
+    "method's own hyperparameters. Why warm-up helps is still an open research question; one possible "
+    "explanation: σ is a statistic of past gradients, and after a handful of steps it is a poor "
+    "estimate, so big early steps are risky. The map races Adam with and without a warm-up (linear over "
+    "the first 100 steps, then a cosine decay to 0 at step 300) against RAdam, which builds a warm-up "
+    "into the optimizer itself. The two Adam paths lie on top of each other: the warm-up changes how "
+    "fast Adam goes, not where (the loss plot shows it).",
     "The Transformer rate peaks at step 4000 at 1/√(512 · 4000), equal to the paper's formula; "
     "ResNet's is drawn as 0.01 for the first 400 iterations (the paper's ≈ 400, until the training "
     "error is below 80 %) then 0.1; PyTorch's RAdam skips σ for its first 5 steps, which on this steep "
@@ -287,7 +286,9 @@ S6 = Scene(
                    _h(warmup_steps=100, total_steps=300), convention="torch"),
           RunSetup("RAdam, η = 0.05", "radam", _h(lr=0.05), convention="torch")),
     plots=("lr", "loss"), playground_runs=(0, 2),
-    note="RAdam (Liu et al., 2020) measures how reliable σ is (ρ_t). While too few gradients have been "
+    note="The η_t plot shows the Transformer's formula exactly (its step = t + 1 counts the updates from 1) "
+    "and ResNet's 0.01, then 0.1 (the paper switches once the training error is below 80 %, after about 400 "
+    "iterations; drawn at iteration 400). RAdam (Liu et al., 2020) measures how reliable σ is (ρ_t). While too few gradients have been "
     "seen it does not divide by σ at all and takes a plain momentum step η·m̂ instead. That is not a "
     "small step: here, where the start is steep, those are the largest steps of the race (the map's "
     "first jumps). Once it divides by σ it multiplies the step by a factor r_t that starts near 0 and "
