@@ -385,7 +385,8 @@ S10 = Scene(
     "so the first step is η·(1 − β₁)/√(1 − β₂) ≈ 3.16·η per coordinate for β₁ = 0.9, β₂ = 0.999. "
     "Dividing by 1 − β₁ᵗ and 1 − β₂ᵗ turns it into η. On the map the composed run (green) covers Adam "
     "without bias correction (orange): the two paths coincide. The Adam paper's step size α is η here "
-    "(α is RMSProp's decay in this course).",
+    "(α is RMSProp's decay in this course), and the Playground writes the paper's m_t as s_t: there m_t is "
+    "the summary rule's, the corrected m̂ here.",
 )
 
 S11 = Scene(
