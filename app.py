@@ -71,5 +71,20 @@ PRESENT_CSS = """
 # (the tour's map column stays in view while the scene's longer words and numbers scroll past it; a
 # click into the page gave the main area a focus frame that every clicker PageDown then drew)
 st.html(f"<style>{PRESENT_CSS if st.session_state['presentation'] else ''}\n{PHONE}</style>")
+# plotly.js selects the point under its last hover when a plot is clicked (the map's start, a Sweep
+# cell); a touch screen hovers only after the tap, so the first tap showed the hover box and selected
+# nothing, and the next tap selected the point of the tap before. Hover where the finger lands first.
+# (The style hides the script's empty element, which would leave a gap of its own.)
+TAP_HOVER = """
+if (!window.tapHover) {
+  window.tapHover = true;
+  document.addEventListener('touchstart', (e) => {
+    const drag = e.touches.length === 1 && e.target.closest && e.target.closest('.js-plotly-plot .nsewdrag');
+    if (drag) drag.dispatchEvent(new MouseEvent('mousemove', {
+      clientX: e.touches[0].clientX, clientY: e.touches[0].clientY, bubbles: true}));
+  }, {capture: true, passive: true});
+}"""
+st.html(f"<script id='tap-hover'>{TAP_HOVER}</script><style>[data-testid=stElementContainer]:has(#tap-hover) "
+        "{display: none;}</style>", unsafe_allow_javascript=True)
 
 nav.run()

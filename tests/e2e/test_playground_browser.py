@@ -138,6 +138,30 @@ def test_click_on_the_map_moves_the_start(app_url, page, wait_idle):
     assert "start=5" in page.url
 
 
+def test_one_tap_on_a_touch_screen_moves_the_start_where_tapped(app_url, browser, wait_idle):
+    # plotly selects the point of its last hover; a phone hovers only after a tap: the first tap used to
+    # show only the hover box, and the next one moved the start to the first tap's point
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    context.set_default_timeout(90_000)
+    page = context.new_page()
+    try:
+        page.goto(app_url + "/")
+        assert wait_map(page, wait_idle)["start"] == [-8, 2]
+        for x, y in ((5.0, -1.0), (-4.0, 1.5)):
+            xy = page.evaluate(f"""() => {{ const gd = ({MAP})(); const L = gd._fullLayout;
+                gd.scrollIntoView({{block: 'center'}}); const r = gd.getBoundingClientRect();
+                return [r.left + L._size.l + L.xaxis.l2p({x}), r.top + L._size.t + L.yaxis.l2p({y})]; }}""")
+            page.touchscreen.tap(xy[0], xy[1])
+            page.wait_for_function(f"""() => {{ const gd = ({MAP})(); if (!gd) return false;
+                const s = gd.data[gd.data.findIndex(t => t.meta === 'start')]; return Math.abs(s.x[0] - {x}) < 0.3; }}""")
+            wait_idle(page)
+            s = map_state(page)["start"]
+            assert abs(s[0] - x) < 0.3 and abs(s[1] - y) < 0.2
+    finally:
+        context.close()
+
+
 def test_shared_link_opens_its_setup(app_url, page, wait_idle):
     page.goto(app_url + "/playground?surface=saddle&steps=120&opt=adam,lr%3D0.05&opt=momentum,lr%3D0.05"
                         "&conv=lecture&start=-1.5,1.5&bogus=1")

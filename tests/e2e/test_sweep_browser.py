@@ -23,6 +23,32 @@ def test_clicking_a_sweep_cell_opens_it_in_the_playground(app_url, page, wait_id
     page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
     page.wait_for_timeout(300)
     page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    opened_cell(page, wait_idle, fx, fy)
+    page.screenshot(path="/tmp/sweep_to_playground.png")
+
+
+def test_one_tap_on_a_touch_screen_opens_the_tapped_cell(app_url, browser, wait_idle):
+    """plotly selects the point of its last hover, and a touch screen hovers only after the tap: the
+    first tap opened nothing and the second opened the first tap's cell (app.py's TAP_HOVER)."""
+    context = browser.new_context(viewport={"width": 820, "height": 1180}, is_mobile=True, has_touch=True)
+    context.set_default_timeout(90_000)
+    page = context.new_page()
+    try:
+        page.goto(app_url + "/sweep")
+        wait_idle(page)
+        drag = page.locator("[data-testid='stPlotlyChart']").first.locator(".nsewdrag").first
+        drag.scroll_into_view_if_needed()
+        box = drag.bounding_box()
+        fx, fy = 0.70, 0.30
+        page.touchscreen.tap(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+        opened_cell(page, wait_idle, fx, fy)
+    finally:
+        context.close()
+
+
+def opened_cell(page, wait_idle, fx: float, fy: float) -> None:
+    """The page went to the Playground with the cell at (fx, fy) of the plot area (fractions of its
+    width from the left and of its height from the top)."""
     # the Playground is the default page: its address is "/", with the setup's query
     page.wait_for_url(lambda url: "/sweep" not in url and "opt=" in url, timeout=60_000)
     wait_idle(page)
@@ -46,4 +72,3 @@ def test_clicking_a_sweep_cell_opens_it_in_the_playground(app_url, page, wait_id
     # the clicked cell is the one under the mouse (plotly's axes span the cells' outer edges)
     assert abs((j + 0.5) / n_lr - fx) <= 1.5 / n_lr
     assert abs((1 - (i + 0.5) / 30) - fy) <= 1.5 / 30
-    page.screenshot(path="/tmp/sweep_to_playground.png")
