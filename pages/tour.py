@@ -74,9 +74,13 @@ if (!window.tourScrollWatch) {
     const row = document.querySelector('.st-key-tour_scene')?.closest('[data-testid=stHorizontalBlock]');
     const main = document.querySelector('[data-testid=stMain]');
     const bar = document.querySelector('[data-testid=stHeader]');
-    if (!(step || first) || !present || !row || !main) return;
-    main.scrollTo({top: main.scrollTop + row.getBoundingClientRect().bottom
-                        - (bar ? bar.getBoundingClientRect().bottom : 0)});
+    if (!(step || first) || !row || !main) return;
+    const under = bar ? bar.getBoundingClientRect().bottom : 0, box = row.getBoundingClientRect();
+    if (present) {  // a slide: the row just above the screen, the title at its top
+      main.scrollTo({top: main.scrollTop + box.bottom - under});
+    } else if (box.top < under) {  // stepped from the scene's end (the row out of sight): the row in view
+      main.scrollTo({top: main.scrollTop + box.top - under});
+    }
   }, 150);
 }"""
 
@@ -228,10 +232,18 @@ for label, t in trajs.items():
         st.warning(f"**{label}** diverged at step {t.diverged_at}: its path is drawn up to its last finite point.",
                    icon=":material/warning:")
 
-# ------------------------------------------------------------------------------ presentation: a new scene at its top
-if presentation:
-    # A new scene keeps the old scroll position: after a clicker's PageDown with the figures in view,
-    # the class saw the next scene from its middle; SCROLL_WATCH brings each new scene's title to the
-    # top. The browser runs a script once, when its element is new, so it watches the address instead
-    # of being drawn anew per scene (an element updated in place does not run again).
-    st.html(f"<script>{SCROLL_WATCH}</script>", unsafe_allow_javascript=True)
+# ------------------------------------------------------------------------------ the next scene, and its top
+if not presentation and number != NUMBERS[-1]:
+    # a scene is 3-4 screens on a phone: the way on is also at its end (a presenter's clicker needs none)
+    end_l, end_r = st.columns([1, 2])
+    end_l.button("◀ Previous scene", on_click=_step, args=(-1,), disabled=number == NUMBERS[0], key="tour_prev_end",
+                 width="stretch")
+    end_r.button(f"Next: {number + 1}. {S.get(number + 1).title} ▶", on_click=_step, args=(1,), key="tour_next_end",
+                 width="stretch", type="primary")
+# A new scene keeps the old scroll position: after a clicker's PageDown with the figures in view, the
+# class saw the next scene from its middle, and after the Next at a scene's end the reader saw the
+# next one's end. SCROLL_WATCH brings each new scene's title to the top in presentation mode, and the
+# row of Previous / Scene / Next into view when it was out of sight. The browser runs a script once,
+# when its element is new, so it watches the address instead of being drawn anew per scene (an
+# element updated in place does not run again).
+st.html(f"<script>{SCROLL_WATCH}</script>", unsafe_allow_javascript=True)

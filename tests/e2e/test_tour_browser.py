@@ -218,3 +218,23 @@ def test_a_new_scene_in_presentation_mode_opens_at_its_top(page, app_url, wait_i
     plot = page.locator("[data-testid='stPlotlyChart']").first.bounding_box()
     title = page.locator("[data-testid='stHeading'] h3").first.bounding_box()
     assert title["y"] < -400 and 0 < plot["y"] < 200, (title, plot)
+
+
+def test_next_at_the_end_of_a_scene_opens_the_next_one_at_its_top(page, app_url, wait_idle):
+    """A scene is 3-4 screens on a phone, and Previous / Next were only at its top: the reader scrolled
+    back up for every scene. Now Next is also at the end, and the new scene opens with the row of
+    Previous / Scene / Next in view (a rerun keeps the scroll position: it showed the new scene's end)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(app_url + "/tour?scene=3")
+    wait_scene(page, wait_idle, 3)
+    page.locator("[data-testid='stPlotlyChart']").first.wait_for()
+    end = page.get_by_role("button", name=f"Next: 4. {S.get(4).title} ▶")
+    end.scroll_into_view_if_needed()
+    assert page.evaluate(f"({ROW_TOP})()") < 0                         # the top row out of sight
+    end.click()
+    wait_scene(page, wait_idle, 4)
+    page.wait_for_function(f"({ROW_TOP})() >= 0 && ({ROW_TOP})() < 200", timeout=10_000)
+    assert page.locator("[data-testid='stHeading'] h3").first.bounding_box()["y"] < 844
+    assert page.get_by_role("button", name=f"Next: 5. {S.get(5).title} ▶").count() == 1
+    page.get_by_role("button", name="◀ Previous scene").click()    # and back, from the end
+    wait_scene(page, wait_idle, 3)
