@@ -104,7 +104,7 @@ if not presentation:  # on a 720-pixel projector these lines pushed the scene it
                "sharp and flat minima) are on the Batch size & noise page; batch normalisation is not covered.")
 limits.show_notes(notes)
 
-nav_l, nav_m, nav_r = st.columns([6, 7, 6] if presentation else [1, 6, 1], vertical_alignment="bottom")
+nav_l, nav_m, nav_r = st.columns([6, 7, 6] if presentation else [2, 7, 2], vertical_alignment="bottom")
 # in presentation mode a presenter's clicker steps through the scenes: its buttons send PageUp/PageDown
 # (elsewhere those keys keep scrolling the page, as a student reading on a laptop expects)
 nav_l.button("◀ Previous", on_click=_step, args=(-1,), disabled=ss["tour_scene"] == NUMBERS[0], key="tour_prev",

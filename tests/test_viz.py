@@ -172,6 +172,19 @@ def test_every_surface_has_level_lines_and_a_3d_view(name):
     assert [t.meta for t in fig.data][0] == "surface"
 
 
+@pytest.mark.parametrize("presentation", [False, True])
+def test_the_3d_legend_hangs_below_the_toolbars_band_as_on_the_map(presentation):
+    """On a phone plotly's toolbar stays after a tap; on the 3-D view it covered the legend's first row."""
+    s = surfaces.get("bowl")
+    tracks = [_track(s, "adam", 0.05, steps=50)[1]]
+    for fig in (F.surface3d_figure(s, tracks, presentation=presentation, height=560),
+                F.map_figure(s, tracks, start=s.start, presentation=presentation)):
+        layout = fig.to_dict()["layout"]
+        lg, h = layout["legend"], layout["height"]
+        assert lg["yref"] == "container" and lg["yanchor"] == "top"
+        assert (1 - lg["y"]) * h >= F.MODEBAR_PX[presentation] and layout["margin"]["t"] >= F.MODEBAR_PX[presentation]
+
+
 def test_figure_sizes_within_budget():
     s = surfaces.get("bowl")
     tracks = [_track(s, n, lr, i=i)[1] for i, (n, lr) in enumerate([("gd", 1e-2), ("momentum", 1e-2),

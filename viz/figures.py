@@ -437,8 +437,12 @@ def surface3d_figure(surface, tracks: list[Track], *, presentation: bool = False
     ratio = min(1.0, max(0.35, (y1 - y0) / (x1 - x0)))
     tick = max(10, st_["font"] - 6)  # 16 px on a projector (it was 14)
     fig = go.Figure(data=data)
-    fig.update_layout(height=height, margin=dict(l=0, r=0, t=10, b=0), font=dict(size=st_["font"]),
-                      uirevision=surface.name, legend=dict(orientation="h", y=1.0, font=dict(size=st_["font"] - 1)),
+    top_px = 10 + st_["modebar"]  # the legend below a band for plotly's toolbar, as on the map (on a phone
+    # the toolbar stays after a tap and covered the legend's first row)
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=top_px, b=0), font=dict(size=st_["font"]),
+                      uirevision=surface.name,
+                      legend=dict(orientation="h", yref="container", yanchor="top", y=1 - top_px / height,
+                                  xanchor="left", x=0, font=dict(size=st_["font"] - 1)),
                       # few ticks: on the bowl's short y axis seven labels ran together
                       scene=dict(xaxis=dict(range=[x0, x1], title="x", tickfont=dict(size=tick), nticks=6),
                                  yaxis=dict(range=[y0, y1], title="y", tickfont=dict(size=tick), nticks=4),
