@@ -71,20 +71,24 @@ PRESENT_CSS = """
 # (the tour's map column stays in view while the scene's longer words and numbers scroll past it; a
 # click into the page gave the main area a focus frame that every clicker PageDown then drew)
 st.html(f"<style>{PRESENT_CSS if st.session_state['presentation'] else ''}\n{PHONE}</style>")
-# plotly.js selects the point under its last hover when a plot is clicked (the map's start, a Sweep
-# cell); a touch screen hovers only after the tap, so the first tap showed the hover box and selected
-# nothing, and the next tap selected the point of the tap before. Hover where the finger lands first.
-# (The style hides the script's empty element, which would leave a gap of its own.)
-TAP_HOVER = """
-if (!window.tapHover) {
-  window.tapHover = true;
+# On a touch screen plotly.js takes every touch that starts on a 2-D plot for itself (it cancels the
+# browser's default at touchstart): a swipe over a chart zoomed or panned it instead of scrolling the
+# page, and the charts fill a phone's width, so a student could scroll only on the text. And plotly
+# selects the point of its *last hover* on a click, while a touch hovers only after the tap: the
+# first tap on the map (or a Sweep cell) showed the hover box and selected nothing, the next one
+# selected the point of the tap before. So a touch on a 2-D plot's area is kept from plotly: the
+# browser scrolls on a swipe, and turns a tap into mouse events (move, down, up, click) at the tap,
+# which plotly handles as a mouse click: hover, then the click where the finger was. (Zoom and pan
+# stay in the toolbar's buttons; the 3-D view, a WebGL canvas, still turns by touch.) The style hides
+# the script's empty element, which would leave a gap of its own.
+TOUCH = """
+if (!window.touchToMouse) {
+  window.touchToMouse = true;
   document.addEventListener('touchstart', (e) => {
-    const drag = e.touches.length === 1 && e.target.closest && e.target.closest('.js-plotly-plot .nsewdrag');
-    if (drag) drag.dispatchEvent(new MouseEvent('mousemove', {
-      clientX: e.touches[0].clientX, clientY: e.touches[0].clientY, bubbles: true}));
+    if (e.target.closest && e.target.closest('.js-plotly-plot .nsewdrag')) e.stopPropagation();
   }, {capture: true, passive: true});
 }"""
-st.html(f"<script id='tap-hover'>{TAP_HOVER}</script><style>[data-testid=stElementContainer]:has(#tap-hover) "
+st.html(f"<script id='touch-to-mouse'>{TOUCH}</script><style>[data-testid=stElementContainer]:has(#touch-to-mouse) "
         "{display: none;}</style>", unsafe_allow_javascript=True)
 
 nav.run()

@@ -140,7 +140,7 @@ def test_click_on_the_map_moves_the_start(app_url, page, wait_idle):
 
 def test_one_tap_on_a_touch_screen_moves_the_start_where_tapped(app_url, browser, wait_idle):
     # plotly selects the point of its last hover; a phone hovers only after a tap: the first tap used to
-    # show only the hover box, and the next one moved the start to the first tap's point
+    # show only the hover box, and the next one moved the start to the first tap's point (app.py's TOUCH)
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                   is_mobile=True, has_touch=True)
     context.set_default_timeout(90_000)
@@ -158,6 +158,38 @@ def test_one_tap_on_a_touch_screen_moves_the_start_where_tapped(app_url, browser
             wait_idle(page)
             s = map_state(page)["start"]
             assert abs(s[0] - x) < 0.3 and abs(s[1] - y) < 0.2
+    finally:
+        context.close()
+
+
+def test_a_swipe_over_a_chart_on_a_phone_scrolls_the_page(app_url, browser, wait_idle):
+    """plotly took every touch on a 2-D plot: a swipe zoomed or panned the chart and the page did not
+    move, and the charts fill a phone's width (app.py's TOUCH keeps touches from plotly)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    context.set_default_timeout(90_000)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    try:
+        page.goto(app_url + "/")
+        wait_map(page, wait_idle)
+        for which in (MAP, "() => document.querySelectorAll('[data-testid=stMain] .js-plotly-plot')[1]"):  # map, linked
+            box = page.evaluate(f"""() => {{ const gd = ({which})(); gd.scrollIntoView({{block: 'center'}});
+                const r = gd.querySelector('.nsewdrag').getBoundingClientRect(), L = gd._fullLayout;
+                return {{x: r.left + r.width / 2, y: r.top + r.height / 2,
+                         view: JSON.stringify([L.xaxis.range, L.yaxis.range])}}; }}""")
+            page.wait_for_timeout(300)
+            top = page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop")
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": box["x"], "y": box["y"] + 60}]})
+            for k in range(1, 9):
+                cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
+                                                      "touchPoints": [{"x": box["x"], "y": box["y"] + 60 - 15 * k}]})
+                page.wait_for_timeout(30)
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+            page.wait_for_timeout(800)
+            assert page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") - top > 50
+            assert page.evaluate(f"""() => {{ const L = ({which})()._fullLayout;
+                return JSON.stringify([L.xaxis.range, L.yaxis.range]); }}""") == box["view"]   # not zoomed or panned
     finally:
         context.close()
 

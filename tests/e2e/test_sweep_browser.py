@@ -29,7 +29,7 @@ def test_clicking_a_sweep_cell_opens_it_in_the_playground(app_url, page, wait_id
 
 def test_one_tap_on_a_touch_screen_opens_the_tapped_cell(app_url, browser, wait_idle):
     """plotly selects the point of its last hover, and a touch screen hovers only after the tap: the
-    first tap opened nothing and the second opened the first tap's cell (app.py's TAP_HOVER)."""
+    first tap opened nothing and the second opened the first tap's cell (app.py's TOUCH)."""
     context = browser.new_context(viewport={"width": 820, "height": 1180}, is_mobile=True, has_touch=True)
     context.set_default_timeout(90_000)
     page = context.new_page()
