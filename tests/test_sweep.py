@@ -201,6 +201,9 @@ def test_the_heatmap_reads_on_a_projector_and_its_hover_in_words():
     for fig, px in ((big, F.FONT_PX[True]), (small, F.FONT_PX[False])):
         assert fig.layout.font.size == px and fig.layout.xaxis.tickfont.size == px
         assert fig.layout.yaxis.title.font.size == px and fig.layout.hoverlabel.font.size == px
+        # the colour bar lies across the top: upright on the right, it took a third of a phone's width
+        bar = fig.data[0].colorbar
+        assert bar.orientation == "h" and bar.len == 1.0 and bar.yanchor == "bottom" and fig.layout.margin.r <= 20
     words = [d for d in big.data if d.name == "cells"][0].text
     never = ~r.diverged & np.isnan(r.steps_to_tol)
     assert never.any() and r.diverged.any()

@@ -77,7 +77,11 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
     xd, yd, shape = _widen(x, y)
     widened = xd.size != len(x) or yd.size != len(y)  # its hover would name the bricks' edges: the cells' own say it
     main = go.Heatmap(x=xd, y=yd, z=shape(z), colorscale="Viridis" if cbar else [[0, OK_COLOR], [1, OK_COLOR]],
-                      showscale=cbar is not None, colorbar=dict(title=dict(text=cbar or "", side="right")),
+                      showscale=cbar is not None,
+                      # above the cells, across: on a phone the upright bar and its title took a third of
+                      # the 358 px (cells 5.7 px wide)
+                      colorbar=dict(title=dict(text=cbar or "", side="top"), orientation="h", x=0, xanchor="left",
+                                    len=1.0, y=1.0, yanchor="bottom", yref="paper", thickness=12, ypad=6),
                       hovertemplate=None if widened else "η=%{x:.3g}, " + label + "=%{y:.4g}: %{z:.3g}<extra></extra>",
                       hoverinfo="skip" if widened else None, name=metric)
     data = [main] + extra
@@ -103,7 +107,7 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
     fig = go.Figure(data)
     font = FONT_PX[presentation]
     fig.update_layout(height=height, clickmode="event+select", font=dict(size=font), hoverlabel=dict(font=dict(size=font)),
-                      margin=dict(l=90, r=10, t=30, b=80) if presentation else dict(l=60, r=10, t=30, b=50),
+                      margin=dict(l=90, r=20, t=110, b=80) if presentation else dict(l=60, r=20, t=80, b=50),
                       xaxis=dict(title="learning rate η", type="log", **log_ticks([np.asarray(x, float)])), yaxis=dict(title=label),
                       legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0),  # under the axis title
                       dragmode=False)
