@@ -240,6 +240,9 @@ if not presentation and number != NUMBERS[-1]:
                  width="stretch")
     end_r.button(f"Next: {number + 1}. {S.get(number + 1).title} ▶", on_click=_step, args=(1,), key="tour_next_end",
                  width="stretch", type="primary")
+    # a long title wraps on a phone (Streamlit's buttons cut their label with "…")
+    st.html("<style>.st-key-tour_next_end button {height: auto;} .st-key-tour_next_end button * "
+            "{white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}</style>")
 # A new scene keeps the old scroll position: after a clicker's PageDown with the figures in view, the
 # class saw the next scene from its middle, and after the Next at a scene's end the reader saw the
 # next one's end. SCROLL_WATCH brings each new scene's title to the top in presentation mode, and the

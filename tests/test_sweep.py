@@ -204,6 +204,9 @@ def test_the_heatmap_reads_on_a_projector_and_its_hover_in_words():
         # the colour bar lies across the top: upright on the right, it took a third of a phone's width
         bar = fig.data[0].colorbar
         assert bar.orientation == "h" and bar.len == 1.0 and bar.yanchor == "bottom" and fig.layout.margin.r <= 20
+        # ... and the x title is a note below the tick labels (as an axis title plotly put it in their row)
+        note = fig.layout.annotations[0]
+        assert note.text == "learning rate η" and note.yshift <= -2 * px and fig.layout.margin.b >= -note.yshift + 2 * px
     words = [d for d in big.data if d.name == "cells"][0].text
     never = ~r.diverged & np.isnan(r.steps_to_tol)
     assert never.any() and r.diverged.any()

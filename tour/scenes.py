@@ -370,9 +370,9 @@ S10 = Scene(
     "Adam without bias correction and EMA momentum × RMSProp's σ (α = β₂) differ by less than "
     "10⁻¹²; Adam's first step is η in each coordinate (to 10⁻⁶), without bias correction it is "
     "(1 − β₁)/√(1 − β₂) ≈ 3.16·η.",
-    r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\ "
-    r"\theta_t = \theta_{t-1} - \eta_t\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}, \quad "
-    r"\hat m_t = \frac{m_t}{1-\beta_1^t}, \quad \hat v_t = \frac{v_t}{1-\beta_2^t}",
+    r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \quad \hat m_t = \frac{m_t}{1-\beta_1^t} \\[6pt] "
+    r"v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2, \quad \hat v_t = \frac{v_t}{1-\beta_2^t} \\[6pt] "
+    r"\theta_t = \theta_{t-1} - \eta_t\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}",
     surface="bowl", start=(-8.0, 2.0), steps=500,
     runs=(RunSetup("Adam", "adam", _h(lr=0.1), "cosine", _h(T_max=500), convention="torch"),
           RunSetup("Adam without bias correction", "adam", _h(lr=0.1, bias_correction=False), "cosine",

@@ -231,7 +231,9 @@ def map_figure(surface, tracks: list[Track], *, start=None, n_frames: int = MAX_
         gx, gy, gf = _click_grid(surface)
         data.append(dict(
             type="scatter", x=gx, y=gy, customdata=gf,
-            mode="markers", marker=dict(size=max(8, 600 // CLICK_GRID), color="rgba(0,0,0,0)", opacity=0.0),
+            # small discs (below the grid's ~7 px spacing on a phone): plotly picks among the markers whose
+            # disc holds the pointer, and 14 px discs moved a tap on a phone one grid step to the right
+            mode="markers", marker=dict(size=6, color="rgba(0,0,0,0)", opacity=0.0),
             hovertemplate="click to start here<br>x=%{x:.3g}, y=%{y:.3g}<br>f=%{customdata:.4g}<extra></extra>",
             showlegend=False, meta="click-grid", name="click to set start"))
     if surface.minima:

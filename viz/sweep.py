@@ -93,7 +93,9 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
              + (f"{int(t)}" if np.isfinite(t) else f"never within {result.tol:g}")
              for f, t, k in zip(result.final_loss.ravel(), result.steps_to_tol.ravel(), div.ravel())]
     data.append(go.Scatter(x=X.ravel(), y=Y.ravel(), mode="markers", name="cells", showlegend=False,
-                           marker=dict(size=min(40, max(4, int(400 / max(len(x), len(y))))), opacity=0.0, symbol="square",
+                           # smaller than a cell on a phone (~7 px): plotly picks among the markers whose
+                           # disc holds the pointer, and 13 px discs picked the cell beside the one tapped
+                           marker=dict(size=4, opacity=0.0, symbol="square",
                                        color="#222222"),  # invisible; its hover box: dark, so its words read well
                            text=words,
                            # the hint in the box itself: as plotly's <extra> it was a second box, over the toolbar
@@ -107,8 +109,13 @@ def heatmap(result, metric: str = "final loss", *, label: str | None = None, hei
     fig = go.Figure(data)
     font = FONT_PX[presentation]
     fig.update_layout(height=height, clickmode="event+select", font=dict(size=font), hoverlabel=dict(font=dict(size=font)),
-                      margin=dict(l=90, r=20, t=110, b=80) if presentation else dict(l=60, r=20, t=80, b=50),
-                      xaxis=dict(title="learning rate η", type="log", **log_ticks([np.asarray(x, float)])), yaxis=dict(title=label),
+                      margin=dict(l=90, r=20, t=110, b=115) if presentation else dict(l=60, r=20, t=80, b=80),
+                      # the x title as a note under the tick labels: with the colour bar across the top,
+                      # plotly put the axis title in the tick labels' row, where it read as a tick
+                      xaxis=dict(type="log", **log_ticks([np.asarray(x, float)])), yaxis=dict(title=label),
+                      annotations=[dict(text="learning rate η", xref="paper", yref="paper", x=0.5, y=0,
+                                        yshift=-(2 * font + 10), yanchor="top", showarrow=False,
+                                        font=dict(size=font))],
                       legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0),  # under the axis title
                       dragmode=False)
     axis_font = dict(tickfont=dict(size=font), title_font=dict(size=font))  # Streamlit's theme sets the axes' own
