@@ -79,7 +79,8 @@ def any_nonzero(v) -> bool:
     return any(float(x) != 0.0 for x in _values(v))
 
 
-# name -> the optimizer as a reader names it (notes, menus, legends)
+# the conventions and optimizers as a reader names them (notes, menus, legends)
+CONVENTION_TITLES = {"lecture": "lecture", "book": "book", "torch": "PyTorch"}
 TITLES = {"gd": "GD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "Adagrad", "rmsprop": "RMSProp",
           "adam": "Adam", "adamw": "AdamW", "nadam": "NAdam", "radam": "RAdam"}
 

@@ -105,10 +105,6 @@ NAMED_TWINS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
-TWIN_NAMES = {"gd": "GD", "momentum": "momentum", "nesterov": "Nesterov", "adagrad": "Adagrad", "rmsprop": "RMSProp",
-              "adam": "Adam"}
-
-
 def twin_of(parts: str, hyper: dict) -> tuple[str, str, dict] | None:
     """The named (optimizer, convention, hyperparameters) that the composed `parts` equal, or None."""
     momentum, rms = parts.split("+")
@@ -160,8 +156,8 @@ def parts_runs(momentum: str, rms: str, schedule: str, schedule_args: dict, lr: 
     twin = twin_of(f"{momentum}+{rms}", hyper)
     if twin is not None:
         name, convention, full = twin
-        runs.append(RunSetup(f"named: {TWIN_NAMES[name]} ({'PyTorch' if convention == 'torch' else convention})", name, tuple(full.items()), schedule, sched,
-                             convention=convention))
+        titles = f"{optimizers.presets.TITLES[name]} ({optimizers.presets.CONVENTION_TITLES[convention]})"
+        runs.append(RunSetup(f"named: {titles}", name, tuple(full.items()), schedule, sched, convention=convention))
     other = counterpart_of(momentum, rms, schedule, lr)
     if other is not None:
         runs.append(other)

@@ -25,7 +25,7 @@ from viz.figures import CLICK_GRID_TRACE
 CUSTOM = "custom"   # the surface picker's "Custom formula" entry
 FORMULA = "x**2 + 3*y**2"  # the formula box's starter
 DOTS = (":blue[●]", ":orange[●]", ":green[●]", ":violet[●]", ":red[●]", ":gray[●]", "●", ":yellow[●]")  # viz PALETTE
-CONV_LABELS = {"lecture": "lecture", "book": "book", "torch": "PyTorch"}
+CONV_LABELS = optimizers.presets.CONVENTION_TITLES
 VIEW_LABELS = {"2d": "2-D map", "3d": "3-D surface", "both": "both"}
 VIEW_SHORT = {"2d": "2-D", "3d": "3-D", "both": "both"}  # in presentation mode, beside the description
 PARAM_LABELS = {"lr": "η (learning rate)", "momentum": "momentum λ (PyTorch's μ, the book's α)", "alpha": "α (RMS decay; the book's ρ)", "beta1": "β₁",
